@@ -1,0 +1,103 @@
+/* Containers: the registry, the state machine and the verbs behind the files. The engine is a
+ * library with no FUSE in it; the fs layer calls it holding the engine lock (engine_lock), and
+ * long operations complete later through a callback from the engine's event thread. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "store.h"
+#include "strutil.h"
+
+struct engine;
+struct container;
+
+struct engine_options {
+	const char *state_dir;
+	const char *data_dir;
+	const char *self_exe; /* what the monitor is exec'd from */
+	const char *busybox;  /* the static busybox the default image is built from */
+};
+
+/* Open the store, build the default image if missing, adopt every container (re-attaching to
+ * running ones). On failure ERR gets the sentence. */
+int engine_new(const struct engine_options *o, struct engine **ret, char *err, size_t errsize);
+/* Start the event thread (after daemonizing: threads do not survive fork). */
+int engine_start(struct engine *e);
+void engine_free(struct engine *e);
+
+void engine_lock(struct engine *e);
+void engine_unlock(struct engine *e);
+
+/* Everything below needs the engine lock held. */
+struct container *engine_container_by_name(struct engine *e, const char *name);
+struct container *engine_container_by_slot(struct engine *e, uint64_t slot);
+/* Iterate: NULL gives the first. */
+struct container *engine_container_next(struct engine *e, struct container *prev);
+size_t engine_container_count(struct engine *e);
+
+/* A number unique to this container for the daemon's lifetime (the fs makes inodes of it). */
+uint64_t container_slot(const struct container *c);
+const struct container_config *container_config(const struct container *c);
+const struct container_state *container_state(const struct container *c);
+/* Running, or on its way there or back: configuration is frozen, rmdir refused. */
+bool container_is_active(const struct container *c);
+/* The sentence of the last failure ("" if none). */
+const char *container_error(const struct container *c);
+void container_set_error(struct container *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+int container_create(struct engine *e, const char *name, uid_t uid, gid_t gid, mode_t mode,
+		     struct container **ret);
+int container_remove(struct engine *e, struct container *c);
+int container_set_owner(struct engine *e, struct container *c, uid_t uid, gid_t gid,
+			mode_t mode);
+
+enum container_key {
+	CONTAINER_KEY_IMAGE,
+	CONTAINER_KEY_CMD,
+	CONTAINER_KEY_ENV,
+	CONTAINER_KEY_WORKDIR,
+	CONTAINER_KEY_HOSTNAME,
+};
+
+/* Replace a configuration value with VALUE (as written, one trailing newline ignored). */
+int container_config_set(struct engine *e, struct container *c, enum container_key key,
+			 const char *value, size_t len);
+/* The effective value, newline-terminated. */
+int container_config_get(struct engine *e, const struct container *c, enum container_key key,
+			 struct strbuf *out);
+
+/* Long verbs return <0 (failed, no callback), 0 (done now, no callback) or CONTAINER_PENDING:
+ * DONE(DATA, result) is called exactly once later, from the event thread, with the lock held. */
+#define CONTAINER_PENDING 1
+typedef void (*container_done_fn)(void *data, int result);
+
+int container_run(struct engine *e, struct container *c, container_done_fn done, void *data);
+int container_stop(struct engine *e, struct container *c, unsigned secs,
+		   container_done_fn done, void *data);
+int container_restart(struct engine *e, struct container *c, unsigned secs,
+		      container_done_fn done, void *data);
+int container_kill(struct engine *e, struct container *c, int sig);
+/* Forget the pending completion registered with DATA (its caller went away). */
+void container_cancel(struct engine *e, struct container *c, void *data);
+
+/* Waiters: woken (once, after being unlinked, lock held) when the container stops running,
+ * is removed, or, for WAITER_LOG, when its log grows beyond OFFSET. */
+enum waiter_kind { WAITER_EXIT, WAITER_LOG };
+struct container_waiter {
+	struct container_waiter *next, *prev;
+	enum waiter_kind kind;
+	uint64_t offset;
+	void (*wake)(struct container_waiter *w);
+	bool linked;
+};
+void container_waiter_add(struct container *c, struct container_waiter *w);
+void container_waiter_del(struct container *c, struct container_waiter *w);
+
+/* An fd reading the container's log (created empty if it never ran). */
+int container_log_open(struct engine *e, const struct container *c);
+
+/* The log's current size in bytes (0 if it never ran). */
+int container_log_size(struct engine *e, const struct container *c, uint64_t *ret);

@@ -1,0 +1,73 @@
+/* What engine.c (registry, event thread, adoption) and container.c (verbs) share. */
+#pragma once
+
+#include <pthread.h>
+
+#include "container.h"
+#include "paths.h"
+
+/* What an epoll event is about: stored in epoll_event.data.u64 as (slot << 8 | kind), so a
+ * container freed meanwhile is simply not found. */
+enum event_kind {
+	EV_WAKE = 1,  /* engine_free() stops the thread */
+	EV_INOTIFY,   /* a log file grew */
+	EV_REPORT,    /* a starting monitor reported */
+	EV_MONITOR,   /* a monitor exited */
+	EV_INIT,      /* an orphaned init (its monitor died) exited */
+	EV_STOP_TIMER /* a stop's grace period is over */
+};
+
+struct pending_op {
+	struct pending_op *next;
+	container_done_fn done;
+	void *data;
+};
+
+struct container {
+	struct container *next;
+	uint64_t slot;
+	struct container_config cfg;
+	struct container_state st;
+	char error[512];
+	bool starting; /* a monitor was spawned and has not reported yet */
+	int report_fd;
+	struct strbuf report;
+	int monitor_pidfd;
+	int init_pidfd;
+	int stop_timerfd;
+	int log_wd;
+	struct pending_op *run_ops;  /* at most one, but a restart chains through it */
+	struct pending_op *stop_ops;
+	struct container_waiter *waiters;
+};
+
+struct engine {
+	struct engine_paths paths;
+	char self_exe[4096];
+	pthread_mutex_t lock;
+	struct container *containers;
+	uint64_t next_slot;
+	int epfd;
+	int inotify_fd;
+	int wake_fd;
+	pthread_t thread;
+	bool thread_running;
+};
+
+int engine_watch(struct engine *e, int fd, struct container *c, enum event_kind kind);
+void engine_unwatch(struct engine *e, int fd);
+
+/* Reload the state file written by the monitor and attach to what runs. */
+void container_refresh(struct engine *e, struct container *c);
+/* The monitor (or orphaned init) is gone: settle the final state and wake everyone. */
+void container_exited(struct engine *e, struct container *c);
+/* The starting monitor's report pipe is readable. */
+void container_report_ready(struct engine *e, struct container *c);
+/* The stop grace period is over: SIGKILL. */
+void container_stop_timeout(struct engine *e, struct container *c);
+/* The log grew: wake log waiters. */
+void container_log_grew(struct engine *e, struct container *c);
+
+struct container *container_alloc(struct engine *e);
+void container_free(struct container *c);
+void container_wake_all(struct container *c, bool exit_only);

@@ -1,0 +1,301 @@
+/* The engine: its store on disk, the registry of containers, and the event thread that hears
+ * monitors report and exit, stop timers fire, and logs grow. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "engine-internal.h"
+#include "fileio.h"
+#include "image.h"
+#include "process.h"
+
+void engine_lock(struct engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+}
+
+void engine_unlock(struct engine *e)
+{
+	pthread_mutex_unlock(&e->lock);
+}
+
+struct container *engine_container_by_name(struct engine *e, const char *name)
+{
+	for (struct container *c = e->containers; c; c = c->next)
+		if (!strcmp(c->cfg.name, name))
+			return c;
+	return NULL;
+}
+
+struct container *engine_container_by_slot(struct engine *e, uint64_t slot)
+{
+	for (struct container *c = e->containers; c; c = c->next)
+		if (c->slot == slot)
+			return c;
+	return NULL;
+}
+
+struct container *engine_container_next(struct engine *e, struct container *prev)
+{
+	return prev ? prev->next : e->containers;
+}
+
+size_t engine_container_count(struct engine *e)
+{
+	size_t n = 0;
+
+	for (struct container *c = e->containers; c; c = c->next)
+		n++;
+	return n;
+}
+
+int engine_watch(struct engine *e, int fd, struct container *c, enum event_kind kind)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN,
+		.data.u64 = ((c ? c->slot : 0) << 8) | kind,
+	};
+
+	return epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? negerrno() : 0;
+}
+
+void engine_unwatch(struct engine *e, int fd)
+{
+	if (fd >= 0)
+		epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void handle_inotify(struct engine *e)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(e->inotify_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *) p;
+
+			for (struct container *c = e->containers; c; c = c->next)
+				if (c->log_wd == ev->wd)
+					container_log_grew(e, c);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static void dispatch(struct engine *e, uint64_t data)
+{
+	enum event_kind kind = (enum event_kind) (data & 0xff);
+	struct container *c;
+
+	if (kind == EV_INOTIFY) {
+		handle_inotify(e);
+		return;
+	}
+	c = engine_container_by_slot(e, data >> 8);
+	if (!c)
+		return;
+	switch (kind) {
+	case EV_REPORT:
+		container_report_ready(e, c);
+		break;
+	case EV_MONITOR:
+	case EV_INIT:
+		container_exited(e, c);
+		break;
+	case EV_STOP_TIMER:
+		container_stop_timeout(e, c);
+		break;
+	default:
+		break;
+	}
+}
+
+static void *event_thread(void *arg)
+{
+	struct engine *e = arg;
+
+	for (;;) {
+		struct epoll_event evs[32];
+		int n = epoll_wait(e->epfd, evs, ARRAY_SIZE(evs), -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		engine_lock(e);
+		for (int i = 0; i < n; i++) {
+			if ((evs[i].data.u64 & 0xff) == EV_WAKE) {
+				engine_unlock(e);
+				return NULL;
+			}
+			dispatch(e, evs[i].data.u64);
+		}
+		engine_unlock(e);
+	}
+	return NULL;
+}
+
+/* Attach to a container found in the store: running ones are re-adopted through pidfds
+ * checked against the recorded start times, so a recycled pid is never taken for ours. */
+static void adopt(struct engine *e, struct container *c)
+{
+	if (c->st.status != STATUS_RUNNING)
+		return;
+	container_refresh(e, c);
+}
+
+static int load_all(struct engine *e)
+{
+	char dir[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(dir, sizeof(dir), "%s/containers", e->paths.data_dir);
+	d = opendir(dir);
+	if (!d)
+		return negerrno();
+	while ((de = readdir(d))) {
+		struct container *c;
+		char path[PATH_MAX];
+
+		if (de->d_name[0] == '.') {
+			/* A half-made or half-removed container from a crash: finish removing it. */
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+				snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+				fileio_remove_tree(path);
+			}
+			continue;
+		}
+		c = container_alloc(e);
+		if (!c) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		if (store_config_load(&e->paths, de->d_name, &c->cfg) < 0 ||
+		    store_state_load(&e->paths, de->d_name, &c->st) < 0) {
+			/* Unreadable: keep it out of the tree rather than guess. */
+			container_free(c);
+			continue;
+		}
+		c->next = e->containers;
+		e->containers = c;
+		adopt(e, c);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int make_dirs(const struct engine_paths *p)
+{
+	const char *const sub[] = { "containers", "images", "layers" };
+	char path[PATH_MAX];
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+		snprintf(path, sizeof(path), "%s/%s", p->data_dir, sub[i]);
+		r = fileio_mkdir_p(path, 0700);
+		if (r < 0)
+			return r;
+	}
+	snprintf(path, sizeof(path), "%s/containers", p->state_dir);
+	return fileio_mkdir_p(path, 0700);
+}
+
+int engine_new(const struct engine_options *o, struct engine **ret, char *err, size_t errsize)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	pthread_mutex_init(&e->lock, NULL);
+	e->epfd = e->inotify_fd = e->wake_fd = -EBADF;
+	e->next_slot = 1;
+	if (snprintf(e->paths.state_dir, sizeof(e->paths.state_dir), "%s", o->state_dir) >=
+		    (int) sizeof(e->paths.state_dir) ||
+	    snprintf(e->paths.data_dir, sizeof(e->paths.data_dir), "%s", o->data_dir) >=
+		    (int) sizeof(e->paths.data_dir)) {
+		snprintf(err, errsize, "State or data dir path too long");
+		r = -ENAMETOOLONG;
+		goto fail;
+	}
+	snprintf(e->self_exe, sizeof(e->self_exe), "%s", o->self_exe);
+	r = make_dirs(&e->paths);
+	if (r < 0) {
+		snprintf(err, errsize, "Cannot create %s or %s: %s", o->state_dir, o->data_dir,
+			 strerror(-r));
+		goto fail;
+	}
+	r = image_ensure_busybox(&e->paths, o->busybox);
+	if (r < 0) {
+		snprintf(err, errsize,
+			 "Cannot build the default image from %s: %s (install busybox-static)",
+			 o->busybox, strerror(-r));
+		goto fail;
+	}
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	e->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	e->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (e->epfd < 0 || e->inotify_fd < 0 || e->wake_fd < 0) {
+		r = negerrno();
+		snprintf(err, errsize, "Cannot set up the event loop: %s", strerror(-r));
+		goto fail;
+	}
+	engine_watch(e, e->wake_fd, NULL, EV_WAKE);
+	engine_watch(e, e->inotify_fd, NULL, EV_INOTIFY);
+	r = load_all(e);
+	if (r < 0) {
+		snprintf(err, errsize, "Cannot load the containers: %s", strerror(-r));
+		goto fail;
+	}
+	*ret = e;
+	return 0;
+fail:
+	engine_free(e);
+	return r;
+}
+
+int engine_start(struct engine *e)
+{
+	int r = pthread_create(&e->thread, NULL, event_thread, e);
+
+	if (r != 0)
+		return -r;
+	e->thread_running = true;
+	return 0;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	if (e->thread_running) {
+		uint64_t one = 1;
+		(void) !write(e->wake_fd, &one, sizeof(one));
+		pthread_join(e->thread, NULL);
+	}
+	while (e->containers) {
+		struct container *c = e->containers;
+		e->containers = c->next;
+		container_free(c);
+	}
+	if (e->epfd >= 0)
+		close(e->epfd);
+	if (e->inotify_fd >= 0)
+		close(e->inotify_fd);
+	if (e->wake_fd >= 0)
+		close(e->wake_fd);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}

@@ -1,0 +1,378 @@
+#include "monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "fileio.h"
+#include "image.h"
+#include "process.h"
+#include "spawn.h"
+#include "store.h"
+#include "strutil.h"
+
+#define REPORT_FD 3
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+int monitor_spawn(const char *self_exe, const struct engine_paths *p, const char *name,
+		  int *ret_report_fd)
+{
+	char *argv[] = { "ctrfs-monitor",		 MONITOR_ARG, (char *) p->state_dir,
+			 (char *) p->data_dir, (char *) name, NULL };
+	char *envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			 NULL };
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return negerrno();
+	pid = fork();
+	if (pid < 0) {
+		int r = negerrno();
+		close(fds[0]);
+		close(fds[1]);
+		return r;
+	}
+	if (pid == 0) {
+		/* Only async-signal-safe calls from here: the daemon has threads. */
+		sigset_t none;
+		int null;
+
+		setsid();
+		pid = fork();
+		if (pid != 0)
+			_exit(pid < 0 ? 1 : 0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		null = open("/dev/null", O_RDWR);
+		if (null < 0)
+			_exit(127);
+		if (fds[1] == REPORT_FD)
+			fcntl(REPORT_FD, F_SETFD, 0);
+		else if (dup2(fds[1], REPORT_FD) < 0)
+			_exit(127);
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		syscall(SYS_close_range, REPORT_FD + 1, ~0U, 0);
+		execve(self_exe, argv, envp);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		close(fds[0]);
+		return -ECHILD;
+	}
+	*ret_report_fd = fds[0];
+	return 0;
+}
+
+struct monitor {
+	struct engine_paths paths;
+	struct container_config cfg;
+	struct image img;
+	char rootfs[PATH_MAX];
+	struct cgroup *cgroup;
+	bool mounted;
+	char error[512];
+};
+
+static void report_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report_line(const char *fmt, ...)
+{
+	char line[640];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		(void) !write(REPORT_FD, line, (size_t) n < sizeof(line) ? (size_t) n : sizeof(line));
+	close(REPORT_FD);
+}
+
+/* The container's environment: defaults, then the image's, then the container's own. */
+static char **build_env(const struct monitor *m, const char *hostname)
+{
+	size_t n = 4, used = 0;
+	char **env;
+
+	for (char **e = m->img.env; *e; e++)
+		n++;
+	for (char **e = m->cfg.env; *e; e++)
+		n++;
+	env = calloc(n + 1, sizeof(char *));
+	if (!env)
+		return NULL;
+	const char *defaults[] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=/root",
+		"TERM=xterm",
+	};
+	char **lists[] = { m->img.env, m->cfg.env };
+	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
+		env[used++] = strdup(defaults[i]);
+	if (asprintf(&env[used++], "HOSTNAME=%s", hostname) < 0)
+		env[used - 1] = NULL;
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		for (char **e = lists[l]; *e; e++) {
+			size_t klen = strcspn(*e, "=");
+			size_t i;
+
+			for (i = 0; i < used; i++)
+				if (env[i] && !strncmp(env[i], *e, klen + 1))
+					break;
+			free(i < used ? env[i] : NULL);
+			env[i < used ? i : used++] = strdup(*e);
+		}
+	}
+	for (size_t i = 0; i < used; i++)
+		if (!env[i])
+			return NULL;
+	return env;
+}
+
+static int open_log(struct monitor *m)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	paths_container_data(&m->paths, m->cfg.name, "container.log", path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	return fd < 0 ? negerrno() : fd;
+}
+
+static int mount_rootfs(struct monitor *m)
+{
+	char lower[3072], upper[PATH_MAX], work[PATH_MAX], opts[4096 + 64];
+	int r;
+
+	r = image_lowerdir(&m->paths, &m->img, lower, sizeof(lower));
+	if (r < 0)
+		return r;
+	paths_container_data(&m->paths, m->cfg.name, "upper", upper, sizeof(upper));
+	paths_container_data(&m->paths, m->cfg.name, "work", work, sizeof(work));
+	paths_container_state(&m->paths, m->cfg.name, "rootfs", m->rootfs, sizeof(m->rootfs));
+	if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || (mkdir(work, 0700) < 0 && errno != EEXIST))
+		return negerrno();
+	r = fileio_mkdir_p(m->rootfs, 0755);
+	if (r < 0)
+		return r;
+	umount2(m->rootfs, MNT_DETACH); /* a mount left by a monitor that was killed */
+	if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper,
+		     work) >= (int) sizeof(opts))
+		return -ENAMETOOLONG;
+	if (mount("overlay", m->rootfs, "overlay", MS_NODEV, opts) < 0)
+		return negerrno();
+	m->mounted = true;
+	return 0;
+}
+
+static void cleanup(struct monitor *m)
+{
+	if (m->cgroup) {
+		cgroup_destroy(m->cgroup);
+		cgroup_free(m->cgroup);
+		m->cgroup = NULL;
+	}
+	if (m->mounted && umount2(m->rootfs, MNT_DETACH) == 0)
+		m->mounted = false;
+}
+
+static int wait_exit(pid_t init)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL);
+
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			return 255;
+		}
+		if (pid != init)
+			continue; /* an orphan we reaped as subreaper */
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status);
+		if (WIFSIGNALED(status))
+			return 128 + WTERMSIG(status);
+	}
+}
+
+static void record_exit(struct monitor *m, struct container_state *st, int code,
+			const char *error)
+{
+	clock_gettime(CLOCK_REALTIME, &st->finished);
+	st->status = STATUS_EXITED;
+	st->has_exitcode = true;
+	st->exitcode = code;
+	snprintf(st->error, sizeof(st->error), "%s", error ? error : "");
+	store_state_save(&m->paths, m->cfg.name, st);
+}
+
+/* Prepare everything, start the init, report to the daemon. Returns the init's pid, or a
+ * negative errno with m->error set (the report was sent). */
+static pid_t start(struct monitor *m, struct container_state *st, char ***argv_env)
+{
+	struct spawn_child child;
+	char desc[512] = "", msg[512], cgname[80];
+	const char *hostname;
+	char host_default[13];
+	enum spawn_result res;
+	_cleanup_close_ int log_fd = -EBADF;
+	int r, err = 0;
+
+	r = image_load(&m->paths, m->cfg.image, &m->img);
+	if (r < 0) {
+		snprintf(m->error, sizeof(m->error), "Cannot load image %s: %s", m->cfg.image,
+			 strerror(-r));
+		return r;
+	}
+	char **argv = m->cfg.argv ? m->cfg.argv : m->img.cmd;
+	if (!argv[0]) {
+		snprintf(m->error, sizeof(m->error), "No command: write one to cmd");
+		return -EINVAL;
+	}
+	snprintf(host_default, sizeof(host_default), "%.12s", m->cfg.id);
+	hostname = m->cfg.hostname ? m->cfg.hostname : host_default;
+	char **env = build_env(m, hostname);
+	if (!env)
+		return -ENOMEM;
+	argv_env[0] = env;
+
+	log_fd = open_log(m);
+	if (log_fd < 0) {
+		snprintf(m->error, sizeof(m->error), "Cannot open the log: %s", strerror(-log_fd));
+		return log_fd;
+	}
+	r = mount_rootfs(m);
+	if (r < 0) {
+		snprintf(m->error, sizeof(m->error), "Cannot mount the root filesystem: %s",
+			 strerror(-r));
+		return r;
+	}
+	snprintf(cgname, sizeof(cgname), "ctrfs-%s", m->cfg.id);
+	r = cgroup_create(CGROUP_ROOT, cgname, &m->cgroup);
+	if (r < 0 && r != -ENOTSUP) {
+		snprintf(m->error, sizeof(m->error), "Cannot create the cgroup: %s", strerror(-r));
+		return r;
+	}
+	if (m->cgroup)
+		cgroup_describe(m->cgroup, desc, sizeof(desc));
+
+	struct spawn_spec spec = {
+		.rootfs = m->rootfs,
+		.argv = argv,
+		.env = env,
+		.workdir = m->cfg.workdir ? m->cfg.workdir : m->img.workdir,
+		.hostname = hostname,
+		.log_fd = log_fd,
+	};
+	r = spawn_container(&spec, &child);
+	if (r < 0) {
+		snprintf(m->error, sizeof(m->error), "Cannot create the namespaces: %s",
+			 strerror(-r));
+		return r;
+	}
+	if (m->cgroup) {
+		r = cgroup_enter(m->cgroup, child.pid);
+		if (r < 0) {
+			kill(child.pid, SIGKILL);
+			close(child.go_fd);
+			close(child.report_fd);
+			waitpid(child.pid, NULL, 0);
+			snprintf(m->error, sizeof(m->error), "Cannot join the cgroup: %s",
+				 strerror(-r));
+			return r;
+		}
+	}
+	spawn_release(&child);
+	res = spawn_read_report(&child, msg, sizeof(msg), &err);
+	if (res == SPAWN_SETUP_FAILED) {
+		waitpid(child.pid, NULL, 0);
+		snprintf(m->error, sizeof(m->error), "Cannot start: %s", msg);
+		return -err;
+	}
+
+	*st = (struct container_state){ .status = STATUS_RUNNING, .pid = child.pid };
+	process_start_time(child.pid, &st->pid_start);
+	st->monitor_pid = getpid();
+	process_start_time(st->monitor_pid, &st->monitor_start);
+	clock_gettime(CLOCK_REALTIME, &st->started);
+	snprintf(st->cgroup, sizeof(st->cgroup), "%s", desc);
+	if (res == SPAWN_EXEC_FAILED) {
+		/* The run succeeded as far as the daemon is concerned; the container exits 127
+		 * at once. Record that before reporting, so the caller sees the final state. */
+		int code = wait_exit(child.pid);
+		cleanup(m);
+		record_exit(m, st, code, msg);
+		report_line("ok\n");
+		return 0;
+	}
+	r = store_state_save(&m->paths, m->cfg.name, st);
+	if (r < 0) {
+		kill(child.pid, SIGKILL);
+		waitpid(child.pid, NULL, 0);
+		snprintf(m->error, sizeof(m->error), "Cannot save the state: %s", strerror(-r));
+		return r;
+	}
+	report_line("ok\n");
+	return child.pid;
+}
+
+int monitor_main(int argc, char **argv)
+{
+	struct monitor m = { 0 };
+	struct container_state st = { 0 };
+	char **env = NULL;
+	pid_t init;
+	int r;
+
+	if (argc != 5 || strcmp(argv[1], MONITOR_ARG)) {
+		fprintf(stderr, "Usage: ctrfs --monitor STATE_DIR DATA_DIR NAME\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	prctl(PR_SET_NAME, "ctrfs-monitor");
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	umask(022);
+	snprintf(m.paths.state_dir, sizeof(m.paths.state_dir), "%s", argv[2]);
+	snprintf(m.paths.data_dir, sizeof(m.paths.data_dir), "%s", argv[3]);
+
+	r = store_config_load(&m.paths, argv[4], &m.cfg);
+	if (r < 0) {
+		report_line("err %d Cannot load the configuration of %s: %s\n", -r, argv[4],
+			    strerror(-r));
+		return 1;
+	}
+	init = start(&m, &st, &env);
+	if (init < 0) {
+		cleanup(&m);
+		report_line("err %d %s\n", -init, m.error[0] ? m.error : strerror(-init));
+		return 1;
+	}
+	if (init > 0) {
+		int code = wait_exit(init);
+		cleanup(&m);
+		record_exit(&m, &st, code, NULL);
+	}
+	return 0;
+}

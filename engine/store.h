@@ -1,0 +1,65 @@
+/* The state store: a container's configuration (data dir, survives reboots) and its live state
+ * (run-state dir), as JSON files replaced atomically. The monitor is the only writer of the
+ * state file while a container runs; the daemon writes it only when no monitor exists. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "paths.h"
+
+struct container_config {
+	char name[65];
+	char id[65];
+	char *image;
+	char **argv; /* NULL: the image's default command */
+	char **env;  /* NULL-terminated KEY=VALUE list, never NULL once loaded */
+	char *workdir;  /* NULL: the image's */
+	char *hostname; /* NULL: the first 12 digits of id */
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	struct timespec created;
+};
+
+enum container_status {
+	STATUS_CREATED,
+	STATUS_RUNNING,
+	STATUS_EXITED,
+};
+
+struct container_state {
+	enum container_status status;
+	pid_t pid;          /* the container's init, on the host */
+	uint64_t pid_start; /* its start time (clock ticks since boot), against pid reuse */
+	pid_t monitor_pid;
+	uint64_t monitor_start;
+	struct timespec started;
+	struct timespec finished;
+	bool has_exitcode;
+	int exitcode;
+	char error[512];
+	char cgroup[512]; /* where the monitor put the container ("" if nowhere) */
+};
+
+void config_clear(struct container_config *cfg);
+
+int store_config_save(const struct engine_paths *p, const struct container_config *cfg);
+/* Save into an arbitrary directory (used to build a container atomically). */
+int store_config_save_at(const char *dir, const struct container_config *cfg);
+int store_config_load(const struct engine_paths *p, const char *name,
+		      struct container_config *ret_cfg);
+
+int store_state_save(const struct engine_paths *p, const char *name,
+		     const struct container_state *st);
+/* A missing state file gives a fresh `created` state. */
+int store_state_load(const struct engine_paths *p, const char *name,
+		     struct container_state *ret_st);
+
+/* Serialisation alone, for tests and fuzzing: JSON text <-> struct. */
+int store_config_to_json(const struct container_config *cfg, char **ret_text);
+int store_config_from_json(const char *text, struct container_config *ret_cfg);
+int store_state_to_json(const struct container_state *st, char **ret_text);
+int store_state_from_json(const char *text, struct container_state *ret_st);

@@ -1,0 +1,52 @@
+/* What the FUSE op files share: the fs object, per-open state, parked requests. */
+#pragma once
+
+#include <fuse_lowlevel.h>
+
+#include "container.h"
+#include "nodes.h"
+#include "strutil.h"
+
+struct park;
+
+struct fs {
+	struct engine *engine;
+	struct fuse_session *se;
+	struct park *parks; /* requests answered later; guarded by the engine lock */
+	uid_t uid;	    /* owner of the fixed nodes */
+	gid_t gid;
+	struct timespec started;
+};
+
+/* Per-open state, in fi->fh. */
+struct open_file {
+	struct fs *fs;
+	enum file_kind kind;
+	uint64_t slot; /* the container (0 for top-level files) */
+	const struct cfile *file;
+	struct strbuf snap; /* what a read shows, built at offset 0 */
+	struct strbuf wbuf; /* what was written so far (config files) */
+	int log_fd;
+	uint64_t log_limit; /* logs-now: the log's size at open */
+	uint64_t pos;	    /* logs: where the reader is, for poll */
+	bool nonblock;
+	struct fuse_pollhandle *ph;
+	struct container_waiter poll_waiter;
+};
+
+/* A directory listing taken at opendir, served by readdir. */
+struct dir_snapshot {
+	char *buf;
+	size_t len;
+};
+
+void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+	      struct fuse_file_info *fi);
+void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+	     struct fuse_pollhandle *ph);
+/* Drop what an open file left parked or registered (at release). Engine lock held. */
+void fs_forget_open(struct fs *fs, struct open_file *of);
+
+/* Record a failure on the container and in the daemon log; returns R for chaining. */
+int fs_fail(struct container *c, int r);

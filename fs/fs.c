@@ -1,0 +1,551 @@
+/* Namespace and attribute ops: lookup, getattr, setattr, readdir, mkdir, rmdir, open, release.
+ * Everything the tree shows comes from the engine, taken under its lock. */
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fs-internal.h"
+#include "log.h"
+
+
+struct fs *fs_new(struct engine *e)
+{
+	struct fs *fs = calloc(1, sizeof(*fs));
+
+	if (!fs)
+		return NULL;
+	fs->engine = e;
+	fs->uid = getuid();
+	fs->gid = getgid();
+	clock_gettime(CLOCK_REALTIME, &fs->started);
+	return fs;
+}
+
+void fs_free(struct fs *fs)
+{
+	free(fs);
+}
+
+void fs_set_session(struct fs *fs, struct fuse_session *se)
+{
+	fs->se = se;
+}
+
+int fs_fail(struct container *c, int r)
+{
+	if (r < 0 && c)
+		log_error("%s: %s (%s)", container_config(c)->name, container_error(c),
+			  strerror(-r));
+	return r;
+}
+
+static void fixed_attr(struct fs *fs, struct stat *st, mode_t mode, nlink_t nlink)
+{
+	st->st_mode = mode;
+	st->st_nlink = nlink;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
+	st->st_atim = st->st_mtim = st->st_ctim = fs->started;
+}
+
+/* Attributes of INO; engine lock held. */
+static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
+{
+	struct container *c;
+	const struct cfile *f;
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_blksize = 4096;
+	switch (ino) {
+	case INO_ROOT:
+		fixed_attr(fs, st, S_IFDIR | 0755, 3);
+		return 0;
+	case INO_VERSION:
+		fixed_attr(fs, st, S_IFREG | 0444, 1);
+		return 0;
+	case INO_CONTAINERS:
+		fixed_attr(fs, st, S_IFDIR | 0755,
+			   (nlink_t) (2 + engine_container_count(fs->engine)));
+		return 0;
+	}
+	if (!ino_is_container(ino))
+		return -ENOENT;
+	c = engine_container_by_slot(fs->engine, ino_slot(ino));
+	if (!c)
+		return -ENOENT;
+	const struct container_config *cfg = container_config(c);
+	st->st_uid = cfg->uid;
+	st->st_gid = cfg->gid;
+	st->st_atim = st->st_mtim = st->st_ctim = cfg->created;
+	if (ino_index(ino) == 0) {
+		st->st_mode = S_IFDIR | cfg->mode;
+		st->st_nlink = 2;
+		return 0;
+	}
+	f = cfile_by_index(ino_index(ino));
+	if (!f)
+		return -ENOENT;
+	st->st_mode = S_IFREG | cfile_mode(f, cfg->mode);
+	st->st_nlink = 1;
+	if (f->kind == FILE_LOGS) {
+		uint64_t size = 0;
+		container_log_size(fs->engine, c, &size);
+		st->st_size = (off_t) size;
+		st->st_blocks = (blkcnt_t) ((size + 511) / 512);
+		clock_gettime(CLOCK_REALTIME, &st->st_mtim);
+	}
+	return 0;
+}
+
+static void reply_entry(fuse_req_t req, struct fs *fs, fuse_ino_t ino)
+{
+	struct fuse_entry_param e = { .ino = ino };
+	int r = fill_attr(fs, ino, &e.attr);
+
+	/* Timeouts 0: state changes behind the kernel's back (containers exit, appear, go). */
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static fuse_ino_t lookup_ino(struct fs *fs, fuse_ino_t parent, const char *name)
+{
+	struct container *c;
+	unsigned idx;
+
+	if (parent == INO_ROOT) {
+		if (!strcmp(name, "version"))
+			return INO_VERSION;
+		if (!strcmp(name, "containers"))
+			return INO_CONTAINERS;
+		return 0;
+	}
+	if (parent == INO_CONTAINERS) {
+		c = engine_container_by_name(fs->engine, name);
+		return c ? container_ino(container_slot(c), 0) : 0;
+	}
+	if (ino_is_container(parent) && ino_index(parent) == 0 &&
+	    engine_container_by_slot(fs->engine, ino_slot(parent))) {
+		idx = cfile_index(name);
+		return idx ? container_ino(ino_slot(parent), idx) : 0;
+	}
+	return 0;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	fuse_ino_t ino;
+
+	engine_lock(fs->engine);
+	ino = lookup_ino(fs, parent, name);
+	if (ino)
+		reply_entry(req, fs, ino);
+	else
+		fuse_reply_err(req, ENOENT);
+	engine_unlock(fs->engine);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct stat st;
+	int r;
+
+	(void) fi;
+	engine_lock(fs->engine);
+	r = fill_attr(fs, ino, &st);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, 0);
+	engine_unlock(fs->engine);
+}
+
+static bool is_writable_kind(enum file_kind k)
+{
+	return k == FILE_CTL || k == FILE_CONFIG;
+}
+
+static int do_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_set)
+{
+	const int owner_bits = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
+	struct container *c = NULL;
+
+	if (ino_is_container(ino))
+		c = engine_container_by_slot(fs->engine, ino_slot(ino));
+	if (ino_is_container(ino) && !c)
+		return -ENOENT;
+	if (c && ino_index(ino) == 0) {
+		const struct container_config *cfg = container_config(c);
+		if (!(to_set & owner_bits))
+			return 0;
+		return fs_fail(c, container_set_owner(
+					  fs->engine, c,
+					  (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : cfg->uid,
+					  (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : cfg->gid,
+					  (to_set & FUSE_SET_ATTR_MODE) ? attr->st_mode : cfg->mode));
+	}
+	if (to_set & owner_bits)
+		return -EPERM;
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		/* `echo x > file` truncates first: accept it on writable files, change nothing. */
+		const struct cfile *f = c ? cfile_by_index(ino_index(ino)) : NULL;
+		if (!f || !is_writable_kind(f->kind))
+			return -EACCES;
+		if (attr->st_size != 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct stat st;
+	int r;
+
+	(void) fi;
+	engine_lock(fs->engine);
+	r = do_setattr(fs, ino, attr, to_set);
+	if (r == 0)
+		r = fill_attr(fs, ino, &st);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, 0);
+	engine_unlock(fs->engine);
+}
+
+/* Append one entry to a listing being built; OFF is its position + 1. */
+static int dir_add(fuse_req_t req, struct strbuf *sb, const char *name, fuse_ino_t ino,
+		   mode_t mode)
+{
+	struct stat st = { .st_ino = ino, .st_mode = mode };
+	size_t need = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
+	size_t at = sb->len;
+	char zero = 0;
+	int r;
+
+	for (size_t i = 0; i < need; i++)
+		if ((r = strbuf_add(sb, &zero, 1)) < 0)
+			return r;
+	fuse_add_direntry(req, sb->data + at, need, name, &st, (off_t) (at + need));
+	return 0;
+}
+
+static int build_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct strbuf *sb)
+{
+	int r = 0;
+
+	r = dir_add(req, sb, ".", ino, S_IFDIR);
+	if (r == 0)
+		r = dir_add(req, sb, "..", ino == INO_ROOT ? INO_ROOT
+					: ino == INO_CONTAINERS ? INO_ROOT : INO_CONTAINERS,
+			    S_IFDIR);
+	if (ino == INO_ROOT) {
+		if (r == 0)
+			r = dir_add(req, sb, "version", INO_VERSION, S_IFREG);
+		if (r == 0)
+			r = dir_add(req, sb, "containers", INO_CONTAINERS, S_IFDIR);
+		return r;
+	}
+	if (ino == INO_CONTAINERS) {
+		for (struct container *c = engine_container_next(fs->engine, NULL); c && r == 0;
+		     c = engine_container_next(fs->engine, c))
+			r = dir_add(req, sb, container_config(c)->name,
+				    container_ino(container_slot(c), 0), S_IFDIR);
+		return r;
+	}
+	if (ino_is_container(ino) && ino_index(ino) == 0 &&
+	    engine_container_by_slot(fs->engine, ino_slot(ino))) {
+		for (unsigned i = 1; i < container_files_count && r == 0; i++)
+			r = dir_add(req, sb, container_files[i].name,
+				    container_ino(ino_slot(ino), i), S_IFREG);
+		return r;
+	}
+	return -ENOENT;
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct strbuf *sb = calloc(1, sizeof(*sb));
+	int r;
+
+	if (!sb) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* The listing is a snapshot taken here, so a readdir in pieces stays consistent. */
+	engine_lock(fs->engine);
+	r = build_listing(req, fs, ino, sb);
+	engine_unlock(fs->engine);
+	if (r < 0) {
+		strbuf_free(sb);
+		free(sb);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uint64_t) (uintptr_t) sb;
+	fuse_reply_open(req, fi);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct strbuf *sb = (struct strbuf *) (uintptr_t) fi->fh;
+	size_t start = (size_t) off, end;
+
+	(void) ino;
+	if (start >= sb->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	/* Whole entries only: walk the records until SIZE would be exceeded. */
+	end = start;
+	while (end < sb->len) {
+		const struct {
+			uint64_t ino, off;
+			uint32_t namelen, type;
+		} *d = (const void *) (sb->data + end);
+		size_t reclen = (24 + d->namelen + 7) & ~(size_t) 7;
+		if (end + reclen - start > size)
+			break;
+		end += reclen;
+	}
+	fuse_reply_buf(req, sb->data + start, end - start);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct strbuf *sb = (struct strbuf *) (uintptr_t) fi->fh;
+
+	(void) ino;
+	strbuf_free(sb);
+	free(sb);
+	fuse_reply_err(req, 0);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct container *c;
+	int r;
+
+	if (parent != INO_CONTAINERS) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	engine_lock(fs->engine);
+	r = container_create(fs->engine, name, ctx->uid, ctx->gid, mode & 07777, &c);
+	if (r < 0) {
+		log_error("mkdir %s: %s", name,
+			  r == -EINVAL ? "bad name: 1-64 of [A-Za-z0-9_.-], first a letter or digit"
+				       : strerror(-r));
+		fuse_reply_err(req, -r);
+	} else {
+		log_info("Created container %s", name);
+		reply_entry(req, fs, container_ino(container_slot(c), 0));
+	}
+	engine_unlock(fs->engine);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct container *c;
+	int r;
+
+	engine_lock(fs->engine);
+	if (parent != INO_CONTAINERS)
+		r = lookup_ino(fs, parent, name) ? -ENOTDIR : -EPERM;
+	else if (!(c = engine_container_by_name(fs->engine, name)))
+		r = -ENOENT;
+	else
+		r = fs_fail(c, container_remove(fs->engine, c));
+	if (r == 0)
+		log_info("Removed container %s", name);
+	engine_unlock(fs->engine);
+	fuse_reply_err(req, -r);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	fuse_ino_t ino;
+
+	engine_lock(fs->engine);
+	ino = lookup_ino(fs, parent, name);
+	engine_unlock(fs->engine);
+	fuse_reply_err(req, ino ? EPERM : ENOENT);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	(void) parent;
+	(void) name;
+	(void) mode;
+	(void) fi;
+	fuse_reply_err(req, EACCES); /* as sysfs: no new files in a synthetic directory */
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		     dev_t rdev)
+{
+	(void) parent;
+	(void) name;
+	(void) mode;
+	(void) rdev;
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	(void) link;
+	(void) parent;
+	(void) name;
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	(void) parent;
+	(void) name;
+	(void) newparent;
+	(void) newname;
+	(void) flags;
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	(void) ino;
+	(void) newparent;
+	(void) newname;
+	fuse_reply_err(req, EPERM);
+}
+
+static int open_file(struct fs *fs, fuse_ino_t ino, struct fuse_file_info *fi,
+		     struct open_file *of)
+{
+	int acc = fi->flags & O_ACCMODE;
+	struct container *c;
+	struct stat st;
+
+	of->log_fd = -EBADF;
+	of->fs = fs;
+	of->nonblock = fi->flags & O_NONBLOCK;
+	if (ino == INO_VERSION) {
+		of->kind = FILE_VERSION;
+		return acc == O_RDONLY ? 0 : -EACCES;
+	}
+	if (!ino_is_container(ino))
+		return -ENOENT;
+	c = engine_container_by_slot(fs->engine, ino_slot(ino));
+	of->file = cfile_by_index(ino_index(ino));
+	if (!c || !of->file)
+		return -ENOENT;
+	of->slot = ino_slot(ino);
+	of->kind = of->file->kind;
+	if (acc != O_RDONLY && !is_writable_kind(of->kind))
+		return -EACCES; /* even root cannot write a read-only file */
+	if (of->kind == FILE_LOGS || of->kind == FILE_LOGS_NOW) {
+		of->log_fd = container_log_open(fs->engine, c);
+		if (of->log_fd < 0)
+			return of->log_fd;
+		if (of->kind == FILE_LOGS_NOW && fstat(of->log_fd, &st) == 0)
+			of->log_limit = (uint64_t) st.st_size;
+	}
+	return 0;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct open_file *of = calloc(1, sizeof(*of));
+	int r;
+
+	if (!of) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	engine_lock(fs->engine);
+	r = open_file(fs, ino, fi, of);
+	engine_unlock(fs->engine);
+	if (r < 0) {
+		closep(&of->log_fd);
+		free(of);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	/* Synthetic content: no page cache, so a size of 0 still reads, and reads see now. */
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	if (of->kind == FILE_WAIT)
+		fi->nonseekable = 1;
+	fi->fh = (uint64_t) (uintptr_t) of;
+	fuse_reply_open(req, fi);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
+
+	(void) ino;
+	engine_lock(fs->engine);
+	fs_forget_open(fs, of);
+	engine_unlock(fs->engine);
+	closep(&of->log_fd);
+	strbuf_free(&of->snap);
+	strbuf_free(&of->wbuf);
+	free(of);
+	fuse_reply_err(req, 0);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void) userdata;
+	/* Reads of a stream may park: never let the kernel read ahead or cache. */
+	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+}
+
+const struct fuse_lowlevel_ops fs_ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.releasedir = op_releasedir,
+	.mkdir = op_mkdir,
+	.rmdir = op_rmdir,
+	.unlink = op_unlink,
+	.create = op_create,
+	.mknod = op_mknod,
+	.symlink = op_symlink,
+	.rename = op_rename,
+	.link = op_link,
+	.open = op_open,
+	.release = op_release,
+	.read = fs_read,
+	.write = fs_write,
+	.poll = fs_poll,
+};

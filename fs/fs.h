@@ -1,0 +1,12 @@
+/* The FUSE layer: routes low-level requests to the engine and formats its answers. */
+#pragma once
+
+#include <fuse_lowlevel.h>
+
+struct engine;
+struct fs;
+
+struct fs *fs_new(struct engine *e);
+void fs_free(struct fs *fs);
+void fs_set_session(struct fs *fs, struct fuse_session *se);
+extern const struct fuse_lowlevel_ops fs_ops;

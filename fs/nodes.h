@@ -1,0 +1,70 @@
+/* Inode numbers and the tables of files. Fixed objects have small numbers; a container's
+ * directory and files are CONTAINER_BASE + slot * 256 + file index (0: the directory), so an
+ * inode stays the same for an object's whole life and is never reused in one daemon run. */
+#pragma once
+
+#include <fuse_lowlevel.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+	INO_ROOT = FUSE_ROOT_ID,
+	INO_VERSION,
+	INO_CONTAINERS,
+};
+
+#define CONTAINER_BASE (UINT64_C(1) << 32)
+
+enum file_kind {
+	FILE_CTL,
+	FILE_CONFIG,
+	FILE_STATE,
+	FILE_LOGS,
+	FILE_LOGS_NOW,
+	FILE_WAIT,
+	FILE_VERSION,
+};
+
+struct engine;
+struct container;
+struct strbuf;
+
+struct cfile {
+	const char *name;
+	enum file_kind kind;
+	mode_t mode; /* the most it may have; the container dir's mode narrows it */
+	int key;     /* FILE_CONFIG: enum container_key */
+	int (*show)(struct engine *e, const struct container *c, struct strbuf *out);
+};
+
+extern const struct cfile container_files[];
+extern const size_t container_files_count;
+
+static inline fuse_ino_t container_ino(uint64_t slot, unsigned idx)
+{
+	return CONTAINER_BASE + slot * 256 + idx;
+}
+
+static inline bool ino_is_container(fuse_ino_t ino)
+{
+	return ino >= CONTAINER_BASE;
+}
+
+static inline uint64_t ino_slot(fuse_ino_t ino)
+{
+	return (ino - CONTAINER_BASE) / 256;
+}
+
+static inline unsigned ino_index(fuse_ino_t ino)
+{
+	return (unsigned) ((ino - CONTAINER_BASE) % 256);
+}
+
+/* The file of a container inode, or NULL for the directory itself (index 0) or no file. */
+const struct cfile *cfile_by_index(unsigned idx);
+/* Index (>= 1) of NAME, or 0. */
+unsigned cfile_index(const char *name);
+
+/* A file's mode given its container directory's mode: each class (user, group, other) keeps
+ * read and write only where it has them on the directory. */
+mode_t cfile_mode(const struct cfile *f, mode_t dir_mode);
