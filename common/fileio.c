@@ -49,7 +49,7 @@ int fileio_write_atomic(const char *path, const void *data, size_t len, bool dur
 
 int fileio_read_fd(int fd, size_t max, char **ret_data, size_t *ret_len)
 {
-	size_t cap = 4096, len = 0;
+	size_t cap = max < 4096 ? max : 4096, len = 0;
 	_cleanup_free_ char *buf = malloc(cap + 1);
 
 	if (!buf)
@@ -60,8 +60,17 @@ int fileio_read_fd(int fd, size_t max, char **ret_data, size_t *ret_len)
 		if (len == cap) {
 			char *nbuf;
 
-			if (cap >= max)
-				return -EFBIG;
+			if (cap >= max) {
+				char probe;
+				ssize_t more = read(fd, &probe, 1);
+				if (more < 0 && errno == EINTR)
+					continue;
+				if (more < 0)
+					return negerrno();
+				if (more > 0)
+					return -EFBIG;
+				break;
+			}
 			cap = cap * 2 > max ? max : cap * 2;
 			nbuf = realloc(buf, cap + 1);
 			if (!nbuf)

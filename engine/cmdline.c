@@ -38,7 +38,7 @@ int cmdline_parse(const char *line, char ***ret_argv, int *ret_argc)
 
 	if (!argv)
 		return -ENOMEM;
-	while (*p && r == 0) {
+	while (r == 0 && *p) {
 		char c = *p++;
 
 		if (c == ' ' || c == '\t' || c == '\n') {
@@ -57,11 +57,11 @@ int cmdline_parse(const char *line, char ***ret_argv, int *ret_argc)
 		} else if (c == '"') {
 			in_word = true;
 			for (;;) {
-				c = *p++;
-				if (c == '\0') {
+				if (*p == '\0') { /* unterminated: stop on the NUL, do not pass it */
 					r = -EINVAL;
 					break;
 				}
+				c = *p++;
 				if (c == '"')
 					break;
 				if (c == '\\' && (*p == '"' || *p == '\\' || *p == '$' || *p == '`'))

@@ -106,8 +106,13 @@ void container_refresh(struct engine *e, struct container *c)
 
 	if (store_state_load(&e->paths, c->cfg.name, &st) == 0)
 		c->st = st;
-	if (c->st.status != STATUS_RUNNING)
+	if (c->st.status != STATUS_RUNNING) {
+		/* It ran and exited already (an exec failure does): settle it now. */
+		if (c->st.error[0])
+			snprintf(c->error, sizeof(c->error), "%s", c->st.error);
+		container_wake_all(c, false);
 		return;
+	}
 	if (c->init_pidfd < 0)
 		c->init_pidfd = process_pidfd_checked(c->st.pid, c->st.pid_start);
 	if (c->monitor_pidfd < 0) {

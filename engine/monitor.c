@@ -162,14 +162,19 @@ static int open_log(struct monitor *m)
 static int mount_rootfs(struct monitor *m)
 {
 	char lower[3072], upper[PATH_MAX], work[PATH_MAX], opts[4096 + 64];
+	struct engine_paths rel = { .data_dir = "." };
 	int r;
 
-	r = image_lowerdir(&m->paths, &m->img, lower, sizeof(lower));
+	/* Paths relative to the data dir: they keep the options short (more layers fit in the
+	 * one page mount data may take) and keep host paths out of the container's mountinfo. */
+	r = image_lowerdir(&rel, &m->img, lower, sizeof(lower));
 	if (r < 0)
 		return r;
-	paths_container_data(&m->paths, m->cfg.name, "upper", upper, sizeof(upper));
-	paths_container_data(&m->paths, m->cfg.name, "work", work, sizeof(work));
+	paths_container_data(&rel, m->cfg.name, "upper", upper, sizeof(upper));
+	paths_container_data(&rel, m->cfg.name, "work", work, sizeof(work));
 	paths_container_state(&m->paths, m->cfg.name, "rootfs", m->rootfs, sizeof(m->rootfs));
+	if (chdir(m->paths.data_dir) < 0)
+		return negerrno();
 	if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || (mkdir(work, 0700) < 0 && errno != EEXIST))
 		return negerrno();
 	r = fileio_mkdir_p(m->rootfs, 0755);
@@ -182,7 +187,7 @@ static int mount_rootfs(struct monitor *m)
 	if (mount("overlay", m->rootfs, "overlay", MS_NODEV, opts) < 0)
 		return negerrno();
 	m->mounted = true;
-	return 0;
+	return chdir("/") < 0 ? negerrno() : 0;
 }
 
 static void cleanup(struct monitor *m)
@@ -311,7 +316,12 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		return -err;
 	}
 
-	*st = (struct container_state){ .status = STATUS_RUNNING, .pid = child.pid };
+	/* The previous run's exit stays readable (exitcode, finished) while this one runs. */
+	struct container_state prev = { 0 };
+	store_state_load(&m->paths, m->cfg.name, &prev);
+	*st = (struct container_state){ .status = STATUS_RUNNING, .pid = child.pid,
+					.has_exitcode = prev.has_exitcode,
+					.exitcode = prev.exitcode, .finished = prev.finished };
 	process_start_time(child.pid, &st->pid_start);
 	st->monitor_pid = getpid();
 	process_start_time(st->monitor_pid, &st->monitor_start);

@@ -96,7 +96,7 @@ static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 		return -ENOENT;
 	st->st_mode = S_IFREG | cfile_mode(f, cfg->mode);
 	st->st_nlink = 1;
-	if (f->kind == FILE_LOGS) {
+	if (f->kind == FILE_LOGS || f->kind == FILE_LOGS_NOW) {
 		uint64_t size = 0;
 		container_log_size(fs->engine, c, &size);
 		st->st_size = (off_t) size;
