@@ -1,19 +1,19 @@
 #!/bin/sh
 # Run every test: install dependencies, build (normal and ASan+UBSan), run the unit and
-# end-to-end suites, and the unit suite again under the sanitizers. Prints one summary line.
+# end-to-end suites, then the unit suite and the parser fuzzers under the sanitizers. Prints one summary line.
 set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "test.sh: the end-to-end tests need root" >&2; exit 1; }
 tools/deps.sh
 [ -d build ] || meson setup build >/dev/null
-[ -d build-asan ] || CC=clang meson setup build-asan -Db_sanitize=address,undefined \
+[ -d build-asan ] || CC=clang meson setup build-asan -Db_sanitize=address,undefined -Dfuzz=true \
 	-Db_lundef=false >/dev/null
 ninja -C build >/dev/null
 ninja -C build-asan >/dev/null
 status=0
 meson test -C build --print-errorlogs "$@" || status=1
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	meson test -C build-asan --suite unit --print-errorlogs || status=1
+	meson test -C build-asan --suite unit --suite fuzz --print-errorlogs || status=1
 # One closing line for both runs, from meson's machine-readable logs.
 python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
 import json, sys
