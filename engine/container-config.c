@@ -10,14 +10,162 @@
 #include "engine-internal.h"
 #include "image.h"
 #include "names.h"
+#include "caps.h"
+#include "cgroup.h"
+#include "resources.h"
+#include <sys/sysinfo.h>
 
 #define CONFIG_MAX_VALUE (64 * 1024)
+
+static void strv_free(char **v);
 
 static const char *const key_names[] = {
 	[CONTAINER_KEY_IMAGE] = "image",     [CONTAINER_KEY_CMD] = "cmd",
 	[CONTAINER_KEY_ENV] = "env",	     [CONTAINER_KEY_WORKDIR] = "workdir",
-	[CONTAINER_KEY_HOSTNAME] = "hostname",
+	[CONTAINER_KEY_HOSTNAME] = "hostname", [CONTAINER_KEY_CAPS] = "caps",
+	[CONTAINER_KEY_SECCOMP] = "seccomp",   [CONTAINER_KEY_MEMORY] = "memory",
+	[CONTAINER_KEY_CPUS] = "cpus",	       [CONTAINER_KEY_CPU_SHARES] = "cpu-shares",
+	[CONTAINER_KEY_CPUSET] = "cpuset",     [CONTAINER_KEY_PIDS] = "pids",
 };
+
+static bool key_is_limit(enum container_key key)
+{
+	return key >= CONTAINER_KEY_MEMORY;
+}
+
+static enum resource_kind key_resource(enum container_key key)
+{
+	return (enum resource_kind) (key - CONTAINER_KEY_MEMORY);
+}
+
+static const char *const key_controller[] = { "memory", "cpu", "cpu", "cpuset", "pids" };
+
+/* CAP_ names, one per line (or blank-separated); an empty value keeps none. */
+static int parse_caps(struct container *c, char *text, char ***ret)
+{
+	char **v = calloc(1, sizeof(char *)), *save = NULL;
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (char *w = strtok_r(text, " \t\n,", &save); w; w = strtok_r(NULL, " \t\n,", &save)) {
+		char name[64];
+		char **nv;
+		size_t i;
+
+		if (caps_normalize(w, name, sizeof(name)) < 0) {
+			container_set_error(c, "Unknown capability \"%.40s\"", w);
+			strv_free(v);
+			return -EINVAL;
+		}
+		for (i = 0; i < n && strcmp(v[i], name); i++)
+			;
+		if (i < n)
+			continue;
+		nv = realloc(v, sizeof(char *) * (n + 2));
+		if (!nv) {
+			strv_free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n] = strdup(name);
+		v[++n] = NULL;
+		if (!v[n - 1]) {
+			strv_free(v);
+			return -ENOMEM;
+		}
+	}
+	*ret = v;
+	return 0;
+}
+
+/* Parse a limit into CFG; the caller applies it to a running container's cgroup. */
+static int apply_limit(struct container *c, struct container_config *cfg, enum container_key key,
+		       char *value)
+{
+	uint64_t v = 0;
+	int r;
+
+	if (!cgroup_controller_available(CGROUP_ROOT, key_controller[key_resource(key)]) &&
+	    strcmp(value, "max") && strcmp(value, "default") && strcmp(value, "all")) {
+		container_set_error(c, "The %s controller is not delegated to ctrfs here (its cgroup "
+				       "is the root of that hierarchy): %s cannot be limited",
+				    key_controller[key_resource(key)], key_names[key]);
+		return -EOPNOTSUPP;
+	}
+	switch (key) {
+	case CONTAINER_KEY_MEMORY:
+		r = resources_parse_memory(value, &v);
+		if (r == 0)
+			cfg->memory = v;
+		break;
+	case CONTAINER_KEY_CPUS:
+		r = resources_parse_cpus(value, &v);
+		if (r == 0 && v > (uint64_t) get_nprocs() * 1000)
+			r = -EINVAL;
+		if (r == 0)
+			cfg->cpus_milli = v;
+		break;
+	case CONTAINER_KEY_CPU_SHARES:
+		r = resources_parse_shares(value, &v);
+		if (r == 0)
+			cfg->cpu_shares = v;
+		break;
+	case CONTAINER_KEY_CPUSET:
+		if (!strcmp(value, "all")) {
+			free(cfg->cpuset);
+			cfg->cpuset = NULL;
+			return 0;
+		}
+		r = resources_check_cpuset(value, (unsigned) get_nprocs_conf());
+		if (r == 0) {
+			free(cfg->cpuset);
+			cfg->cpuset = strdup(value);
+			r = cfg->cpuset ? 0 : -ENOMEM;
+		}
+		break;
+	default:
+		r = resources_parse_pids(value, &v);
+		if (r == 0)
+			cfg->pids = v;
+		break;
+	}
+	if (r == -EINVAL) {
+		static const char *const forms[] = {
+			"bytes with an optional k, m, g or t suffix, or max",
+			"a number of CPUs such as 1.5 (at most the host's), or max",
+			"shares from 2 to 262144, or default",
+			"a cpu list such as 0-1,3 of this host's cpus, or all",
+			"a number of processes, or max",
+		};
+		container_set_error(c, "Bad %s \"%.40s\": expected %s", key_names[key], value,
+				    forms[key_resource(key)]);
+	}
+	return r;
+}
+
+/* A running container's limit changed: tell its cgroup, the kernel has the last word. */
+static int apply_live(struct container *c, const struct container_config *cfg,
+		      enum container_key key)
+{
+	enum resource_kind kind = key_resource(key);
+	const uint64_t values[] = { cfg->memory, cfg->cpus_milli, cfg->cpu_shares, 0, cfg->pids };
+	struct cgroup *cg;
+	int r;
+
+	if (!c->st.cgroup[0]) {
+		container_set_error(c, "Container %s has no cgroup", c->cfg.name);
+		return -EOPNOTSUPP;
+	}
+	r = cgroup_open(c->st.cgroup, &cg);
+	if (r < 0)
+		return r;
+	r = cgroup_set_limit(cg, kind, values[kind], kind == RESOURCE_CPUSET ? cfg->cpuset : NULL);
+	cgroup_free(cg);
+	if (r < 0)
+		container_set_error(c, "The kernel refused %s: %s", key_names[key], strerror(-r));
+	return r;
+}
 
 static void strv_free(char **v)
 {
@@ -132,8 +280,23 @@ static int apply(struct engine *e, struct container *c, struct container_config 
 		free(cfg->hostname);
 		cfg->hostname = strdup(value);
 		return cfg->hostname ? 0 : -ENOMEM;
+	case CONTAINER_KEY_CAPS:
+		r = parse_caps(c, value, &argv);
+		if (r < 0)
+			return r;
+		strv_free(cfg->caps);
+		cfg->caps = argv;
+		return 0;
+	case CONTAINER_KEY_SECCOMP:
+		if (strcmp(value, "default") && strcmp(value, "unconfined")) {
+			container_set_error(c, "Bad seccomp \"%.40s\": default or unconfined", value);
+			return -EINVAL;
+		}
+		cfg->seccomp_off = !strcmp(value, "unconfined");
+		return 0;
+	default:
+		return apply_limit(c, cfg, key, value);
 	}
-	return -EINVAL;
 }
 
 /* A deep copy, so a failed save can be undone by keeping the old one. */
@@ -152,9 +315,13 @@ int container_config_set(struct engine *e, struct container *c, enum container_k
 	_cleanup_free_ char *text = NULL;
 	int r;
 
-	if (container_is_active(c)) {
+	if (container_is_active(c) && !key_is_limit(key)) {
 		container_set_error(c, "Cannot change %s while %s runs", key_names[key],
 				    c->cfg.name);
+		return -EBUSY;
+	}
+	if (c->starting) {
+		container_set_error(c, "Container %s is starting", c->cfg.name);
 		return -EBUSY;
 	}
 	if (len > CONFIG_MAX_VALUE) {
@@ -174,6 +341,8 @@ int container_config_set(struct engine *e, struct container *c, enum container_k
 	if (r < 0)
 		return r;
 	r = apply(e, c, &next, key, text);
+	if (r == 0 && key_is_limit(key) && c->st.status == STATUS_RUNNING)
+		r = apply_live(c, &next, key);
 	if (r == 0) {
 		r = store_config_save(&e->paths, &next);
 		if (r < 0)
@@ -186,6 +355,43 @@ int container_config_set(struct engine *e, struct container *c, enum container_k
 	config_clear(&c->cfg);
 	c->cfg = next;
 	return 0;
+}
+
+/* A limit as the kernel holds it while the container runs, else as configured. */
+static int get_limit(const struct container *c, enum container_key key, struct strbuf *out)
+{
+	const struct container_config *cfg = &c->cfg;
+	char buf[256] = "";
+	struct cgroup *cg;
+
+	if (c->st.status == STATUS_RUNNING && c->st.cgroup[0] &&
+	    cgroup_open(c->st.cgroup, &cg) == 0) {
+		int r = cgroup_get_limit(cg, key_resource(key), buf, sizeof(buf));
+		cgroup_free(cg);
+		if (r == 0)
+			return strbuf_addf(out, "%s\n", buf);
+	}
+	switch (key) {
+	case CONTAINER_KEY_MEMORY:
+		resources_format_memory(cfg->memory, buf, sizeof(buf));
+		break;
+	case CONTAINER_KEY_CPUS:
+		resources_format_cpus(cfg->cpus_milli, buf, sizeof(buf));
+		break;
+	case CONTAINER_KEY_CPU_SHARES:
+		snprintf(buf, sizeof(buf), "%llu",
+			 (unsigned long long) (cfg->cpu_shares ? cfg->cpu_shares : 1024));
+		break;
+	case CONTAINER_KEY_CPUSET:
+		snprintf(buf, sizeof(buf), "%s", cfg->cpuset ? cfg->cpuset : "all");
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long) cfg->pids);
+		if (!cfg->pids)
+			snprintf(buf, sizeof(buf), "max");
+		break;
+	}
+	return strbuf_addf(out, "%s\n", buf);
 }
 
 int container_config_get(struct engine *e, const struct container *c, enum container_key key,
@@ -216,6 +422,16 @@ int container_config_get(struct engine *e, const struct container *c, enum conta
 		if (c->cfg.hostname)
 			return strbuf_addf(out, "%s\n", c->cfg.hostname);
 		return strbuf_addf(out, "%.12s\n", c->cfg.id);
+	case CONTAINER_KEY_CAPS:
+		if (!c->cfg.caps)
+			for (const char *const *d = caps_docker_default; *d && r == 0; d++)
+				r = strbuf_addf(out, "%s\n", *d);
+		for (char **v = c->cfg.caps; v && *v && r == 0; v++)
+			r = strbuf_addf(out, "%s\n", *v);
+		return r;
+	case CONTAINER_KEY_SECCOMP:
+		return strbuf_addf(out, "%s\n", c->cfg.seccomp_off ? "unconfined" : "default");
+	default:
+		return get_limit(c, key, out);
 	}
-	return -EINVAL;
 }

@@ -124,8 +124,14 @@ void container_refresh(struct engine *e, struct container *c)
 			engine_watch(e, c->init_pidfd, c, EV_INIT);
 	}
 	watch_log(e, c);
-	if (c->monitor_pidfd < 0 && c->init_pidfd < 0)
+	/* Only "no such process" means gone; any other failure (EMFILE, ENOSYS under valgrind)
+	 * says nothing about the container, which may well still run. */
+	if (c->monitor_pidfd == -ESRCH && c->init_pidfd == -ESRCH)
 		container_exited(e, c);
+	else if (c->monitor_pidfd < 0 && c->init_pidfd < 0)
+		container_set_error(c, "Cannot follow container %s: %s", c->cfg.name,
+				    strerror(c->monitor_pidfd == -ESRCH ? -c->init_pidfd
+									 : -c->monitor_pidfd));
 }
 
 void container_exited(struct engine *e, struct container *c)

@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "image.h"
 #include "names.h"
+#include "cgroup.h"
 
 struct container *container_alloc(struct engine *e)
 {
@@ -278,4 +279,21 @@ int container_log_size(struct engine *e, const struct container *c, uint64_t *re
 	}
 	*ret = (uint64_t) st.st_size;
 	return 0;
+}
+
+int container_stats(struct engine *e, const struct container *c, struct cgroup_stats *ret)
+{
+	struct cgroup *cg;
+	int r;
+
+	(void) e;
+	*ret = (struct cgroup_stats){ 0 };
+	if (c->st.status != STATUS_RUNNING || !c->st.cgroup[0])
+		return 0;
+	r = cgroup_open(c->st.cgroup, &cg);
+	if (r < 0)
+		return r;
+	r = cgroup_stats(cg, ret);
+	cgroup_free(cg);
+	return r;
 }

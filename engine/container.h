@@ -60,6 +60,14 @@ enum container_key {
 	CONTAINER_KEY_ENV,
 	CONTAINER_KEY_WORKDIR,
 	CONTAINER_KEY_HOSTNAME,
+	CONTAINER_KEY_CAPS,
+	CONTAINER_KEY_SECCOMP,
+	/* Limits: also writable while the container runs (a live update of its cgroup). */
+	CONTAINER_KEY_MEMORY,
+	CONTAINER_KEY_CPUS,
+	CONTAINER_KEY_CPU_SHARES,
+	CONTAINER_KEY_CPUSET,
+	CONTAINER_KEY_PIDS,
 };
 
 /* Replace a configuration value with VALUE (as written, one trailing newline ignored). */
@@ -98,6 +106,10 @@ void container_waiter_del(struct container *c, struct container_waiter *w);
 
 /* An fd reading the container's log (created empty if it never ran). */
 int container_log_open(struct engine *e, const struct container *c);
+
+struct cgroup_stats;
+/* Usage from the container's cgroup; all zero when it does not run. */
+int container_stats(struct engine *e, const struct container *c, struct cgroup_stats *ret);
 
 /* The log's current size in bytes (0 if it never ran). */
 int container_log_size(struct engine *e, const struct container *c, uint64_t *ret);

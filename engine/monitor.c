@@ -23,10 +23,10 @@
 #include "process.h"
 #include "spawn.h"
 #include "store.h"
+#include "syscall-filter.h"
 #include "strutil.h"
 
 #define REPORT_FD 3
-#define CGROUP_ROOT "/sys/fs/cgroup"
 
 int monitor_spawn(const char *self_exe, const struct engine_paths *p, const char *name,
 		  int *ret_report_fd)
@@ -89,6 +89,8 @@ struct monitor {
 	struct image img;
 	char rootfs[PATH_MAX];
 	struct cgroup *cgroup;
+	struct syscall_filter *filter;
+	bool oom_killed;
 	bool mounted;
 	char error[512];
 };
@@ -190,9 +192,43 @@ static int mount_rootfs(struct monitor *m)
 	return chdir("/") < 0 ? negerrno() : 0;
 }
 
+static const char *const resource_names[RESOURCE_COUNT] = {
+	[RESOURCE_MEMORY] = "memory", [RESOURCE_CPUS] = "cpus", [RESOURCE_CPU_SHARES] = "cpu-shares",
+	[RESOURCE_CPUSET] = "cpuset", [RESOURCE_PIDS] = "pids",
+};
+
+/* The container's limits, into its fresh cgroup, before its init joins it. */
+static int apply_limits(struct monitor *m)
+{
+	const uint64_t values[RESOURCE_COUNT] = {
+		[RESOURCE_MEMORY] = m->cfg.memory, [RESOURCE_CPUS] = m->cfg.cpus_milli,
+		[RESOURCE_CPU_SHARES] = m->cfg.cpu_shares, [RESOURCE_PIDS] = m->cfg.pids,
+	};
+
+	for (int k = 0; k < RESOURCE_COUNT; k++) {
+		const char *cpuset = k == RESOURCE_CPUSET ? m->cfg.cpuset : NULL;
+		int r;
+
+		if (!values[k] && !cpuset)
+			continue;
+		r = cgroup_set_limit(m->cgroup, (enum resource_kind) k, values[k], cpuset);
+		if (r < 0) {
+			snprintf(m->error, sizeof(m->error), "Cannot apply the %s limit: %s%s",
+				 resource_names[k], strerror(-r),
+				 r == -EOPNOTSUPP ? " (the controller is not delegated to ctrfs)"
+						  : "");
+			return r;
+		}
+	}
+	return 0;
+}
+
 static void cleanup(struct monitor *m)
 {
 	if (m->cgroup) {
+		struct cgroup_stats cs;
+		if (cgroup_stats(m->cgroup, &cs) == 0 && cs.oom_kills > 0)
+			m->oom_killed = true;
 		cgroup_destroy(m->cgroup);
 		cgroup_free(m->cgroup);
 		m->cgroup = NULL;
@@ -228,6 +264,9 @@ static void record_exit(struct monitor *m, struct container_state *st, int code,
 	st->status = STATUS_EXITED;
 	st->has_exitcode = true;
 	st->exitcode = code;
+	st->oom_killed = m->oom_killed;
+	if (m->oom_killed && !error)
+		error = "Killed by the OOM killer: the memory limit was reached";
 	snprintf(st->error, sizeof(st->error), "%s", error ? error : "");
 	store_state_save(&m->paths, m->cfg.name, st);
 }
@@ -279,8 +318,25 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		snprintf(m->error, sizeof(m->error), "Cannot create the cgroup: %s", strerror(-r));
 		return r;
 	}
-	if (m->cgroup)
+	if (m->cgroup) {
 		cgroup_describe(m->cgroup, desc, sizeof(desc));
+		r = apply_limits(m);
+		if (r < 0)
+			return r;
+	} else if (m->cfg.memory || m->cfg.cpus_milli || m->cfg.cpu_shares || m->cfg.cpuset ||
+		   m->cfg.pids) {
+		snprintf(m->error, sizeof(m->error),
+			 "Limits are set but ctrfs has no cgroup to enforce them in");
+		return -EOPNOTSUPP;
+	}
+	if (!m->cfg.seccomp_off) {
+		r = syscall_filter_new(&m->filter);
+		if (r < 0) {
+			snprintf(m->error, sizeof(m->error), "Cannot build the seccomp filter: %s",
+				 strerror(-r));
+			return r;
+		}
+	}
 
 	struct spawn_spec spec = {
 		.rootfs = m->rootfs,
@@ -289,6 +345,8 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		.workdir = m->cfg.workdir ? m->cfg.workdir : m->img.workdir,
 		.hostname = hostname,
 		.log_fd = log_fd,
+		.seccomp = m->filter,
+		.caps = m->cfg.caps,
 	};
 	r = spawn_container(&spec, &child);
 	if (r < 0) {

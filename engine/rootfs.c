@@ -62,6 +62,42 @@ static int make_devices(void)
 	return 0;
 }
 
+/* Docker's defaults: files that leak host facts are hidden, kernel knobs are read-only. */
+static const char *const masked_files[] = {
+	"/proc/kcore",	       "/proc/keys",	   "/proc/timer_list", "/proc/sched_debug",
+	"/proc/latency_stats", "/proc/timer_stats", "/proc/sysrq-trigger",
+};
+static const char *const masked_dirs[] = { "/proc/scsi", "/proc/acpi", "/sys/firmware" };
+static const char *const readonly_paths[] = { "/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs" };
+
+static int rootfs_mask(void)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(masked_files); i++) {
+		if (stat(masked_files[i], &st) < 0)
+			continue; /* not on this kernel */
+		if (mount("/dev/null", masked_files[i], NULL, MS_BIND, NULL) < 0)
+			return negerrno();
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(masked_dirs); i++) {
+		if (stat(masked_dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mount("tmpfs", masked_dirs[i], "tmpfs", MS_RDONLY, "size=0") < 0)
+			return negerrno();
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++) {
+		if (stat(readonly_paths[i], &st) < 0)
+			continue;
+		if (mount(readonly_paths[i], readonly_paths[i], NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, readonly_paths[i], NULL,
+			  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
+			return negerrno();
+	}
+	return 0;
+}
+
 int rootfs_enter(const char *rootfs, const char **ret_what)
 {
 	int r;
@@ -100,5 +136,6 @@ int rootfs_enter(const char *rootfs, const char **ret_what)
 		return negerrno();
 	if (chdir("/") < 0)
 		return negerrno();
-	return 0;
+	*ret_what = "mask /proc";
+	return rootfs_mask();
 }

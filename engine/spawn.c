@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "loopback.h"
 #include "rootfs.h"
+#include "syscall-filter.h"
 
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET)
 
@@ -86,7 +87,7 @@ static __attribute__((noreturn)) void child_main(const struct spawn_spec *spec, 
 		report(report_fd, 'S', r < 0 ? -r : errno, text);
 		_exit(1);
 	}
-	r = caps_apply_default();
+	r = caps_apply(spec->caps);
 	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		r = negerrno();
 	if (r < 0) {
@@ -99,6 +100,13 @@ static __attribute__((noreturn)) void child_main(const struct spawn_spec *spec, 
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != report_fd)
 				close(fd);
+	}
+	if (spec->seccomp) {
+		r = syscall_filter_load(spec->seccomp);
+		if (r < 0) {
+			report(report_fd, 'S', -r, "load the seccomp filter");
+			_exit(1);
+		}
 	}
 	clearenv();
 	for (char *const *e = spec->env; *e; e++)

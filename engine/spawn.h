@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct syscall_filter;
+
 struct spawn_spec {
 	const char *rootfs; /* the mounted overlay, in the caller's mount namespace */
 	char *const *argv;
@@ -13,6 +15,8 @@ struct spawn_spec {
 	const char *workdir;
 	const char *hostname;
 	int log_fd; /* becomes stdout and stderr */
+	struct syscall_filter *seccomp; /* NULL: unconfined */
+	char *const *caps;		/* NULL: Docker's default set */
 };
 
 struct spawn_child {

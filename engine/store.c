@@ -31,6 +31,11 @@ void config_clear(struct container_config *cfg)
 	free(cfg->env);
 	free(cfg->workdir);
 	free(cfg->hostname);
+	if (cfg->caps)
+		for (char **a = cfg->caps; *a; a++)
+			free(*a);
+	free(cfg->caps);
+	free(cfg->cpuset);
 	*cfg = (struct container_config){ 0 };
 }
 
@@ -127,6 +132,13 @@ static int64_t get_int(json_object *o, const char *key, int64_t dflt)
 	return json_object_get_int64(v);
 }
 
+static uint64_t get_uint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
 static int to_text(json_object *o, char **ret_text)
 {
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
@@ -155,6 +167,13 @@ int store_config_to_json(const struct container_config *cfg, char **ret_text)
 	json_object_object_add(o, "gid", json_object_new_int64(cfg->gid));
 	json_object_object_add(o, "mode", json_object_new_int64(cfg->mode));
 	add_ts(o, "created", &cfg->created);
+	json_object_object_add(o, "caps", cfg->caps ? strv_to_json(cfg->caps) : NULL);
+	json_object_object_add(o, "seccomp", json_object_new_boolean(!cfg->seccomp_off));
+	json_object_object_add(o, "memory", json_object_new_uint64(cfg->memory));
+	json_object_object_add(o, "cpus_milli", json_object_new_uint64(cfg->cpus_milli));
+	json_object_object_add(o, "cpu_shares", json_object_new_uint64(cfg->cpu_shares));
+	json_object_object_add(o, "cpuset", cfg->cpuset ? json_object_new_string(cfg->cpuset) : NULL);
+	json_object_object_add(o, "pids", json_object_new_uint64(cfg->pids));
 	return to_text(o, ret_text);
 }
 
@@ -184,6 +203,11 @@ int store_config_from_json(const char *text, struct container_config *ret_cfg)
 		r = get_str_dup(o, "workdir", &cfg.workdir);
 	if (r == 0)
 		r = get_str_dup(o, "hostname", &cfg.hostname);
+	if (r == 0 && json_object_object_get_ex(o, "caps", &v) &&
+	    !json_object_is_type(v, json_type_null))
+		r = strv_from_json(v, &cfg.caps);
+	if (r == 0)
+		r = get_str_dup(o, "cpuset", &cfg.cpuset);
 	if (r < 0) {
 		config_clear(&cfg);
 		return r;
@@ -192,6 +216,11 @@ int store_config_from_json(const char *text, struct container_config *ret_cfg)
 	cfg.gid = (gid_t) get_int(o, "gid", 0);
 	cfg.mode = (mode_t) get_int(o, "mode", 0755) & 07777;
 	get_ts(o, "created", &cfg.created);
+	cfg.seccomp_off = json_object_object_get_ex(o, "seccomp", &v) && !json_object_get_boolean(v);
+	cfg.memory = get_uint(o, "memory");
+	cfg.cpus_milli = get_uint(o, "cpus_milli");
+	cfg.cpu_shares = get_uint(o, "cpu_shares");
+	cfg.pids = get_uint(o, "pids");
 	*ret_cfg = cfg;
 	return 0;
 }
@@ -219,6 +248,7 @@ int store_state_to_json(const struct container_state *st, char **ret_text)
 			       st->has_exitcode ? json_object_new_int(st->exitcode) : NULL);
 	json_object_object_add(o, "error", json_object_new_string(st->error));
 	json_object_object_add(o, "cgroup", json_object_new_string(st->cgroup));
+	json_object_object_add(o, "oom_killed", json_object_new_boolean(st->oom_killed));
 	return to_text(o, ret_text);
 }
 
@@ -256,6 +286,7 @@ int store_state_from_json(const char *text, struct container_state *ret_st)
 		st.error[0] = '\0';
 	if (get_str_buf(o, "cgroup", st.cgroup, sizeof(st.cgroup)) < 0)
 		st.cgroup[0] = '\0';
+	st.oom_killed = json_object_object_get_ex(o, "oom_killed", &v) && json_object_get_boolean(v);
 	if (st.pid < 0 || st.monitor_pid < 0)
 		return -EINVAL;
 	*ret_st = st;

@@ -22,6 +22,13 @@ struct container_config {
 	gid_t gid;
 	mode_t mode;
 	struct timespec created;
+	char **caps;	     /* NULL: Docker's default set; else CAP_ names */
+	bool seccomp_off;    /* true: no seccomp filter ("unconfined") */
+	uint64_t memory;     /* bytes; 0: no limit */
+	uint64_t cpus_milli; /* thousandths of a CPU; 0: no limit */
+	uint64_t cpu_shares; /* v1 shares (2-262144); 0: the default */
+	char *cpuset;	     /* a cpu list; NULL: all */
+	uint64_t pids;	     /* max processes; 0: no limit */
 };
 
 enum container_status {
@@ -42,6 +49,7 @@ struct container_state {
 	int exitcode;
 	char error[512];
 	char cgroup[512]; /* where the monitor put the container ("" if nowhere) */
+	bool oom_killed;  /* the last exit was the OOM killer's doing */
 };
 
 void config_clear(struct container_config *cfg);

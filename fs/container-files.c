@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "cgroup.h"
 #include "container.h"
 #include "nodes.h"
 #include "strutil.h"
@@ -76,6 +77,27 @@ static int show_error(struct engine *e, const struct container *c, struct strbuf
 	return err[0] ? strbuf_addf(out, "%s\n", err) : 0;
 }
 
+static int show_oom(struct engine *e, const struct container *c, struct strbuf *out)
+{
+	(void) e;
+	return strbuf_addf(out, "%s\n", container_state(c)->oom_killed ? "true" : "false");
+}
+
+static int show_stats(struct engine *e, const struct container *c, struct strbuf *out)
+{
+	struct cgroup_stats st;
+	int r = container_stats(e, c, &st);
+
+	if (r < 0)
+		return r;
+	return strbuf_addf(out,
+			   "memory_usage %llu\nmemory_peak %llu\nmemory_limit %llu\n"
+			   "cpu_usage_ns %llu\npids %llu\noom_kills %llu\n",
+			   (unsigned long long) st.memory_usage, (unsigned long long) st.memory_peak,
+			   (unsigned long long) st.memory_limit, (unsigned long long) st.cpu_usage_ns,
+			   (unsigned long long) st.pids, (unsigned long long) st.oom_kills);
+}
+
 /* Index 0 is the directory itself; files start at 1. */
 const struct cfile container_files[] = {
 	{ NULL, 0, 0, 0, NULL },
@@ -85,6 +107,13 @@ const struct cfile container_files[] = {
 	{ "env", FILE_CONFIG, 0666, CONTAINER_KEY_ENV, NULL },
 	{ "workdir", FILE_CONFIG, 0666, CONTAINER_KEY_WORKDIR, NULL },
 	{ "hostname", FILE_CONFIG, 0666, CONTAINER_KEY_HOSTNAME, NULL },
+	{ "caps", FILE_CONFIG, 0666, CONTAINER_KEY_CAPS, NULL },
+	{ "seccomp", FILE_CONFIG, 0666, CONTAINER_KEY_SECCOMP, NULL },
+	{ "memory", FILE_CONFIG, 0666, CONTAINER_KEY_MEMORY, NULL },
+	{ "cpus", FILE_CONFIG, 0666, CONTAINER_KEY_CPUS, NULL },
+	{ "cpu-shares", FILE_CONFIG, 0666, CONTAINER_KEY_CPU_SHARES, NULL },
+	{ "cpuset", FILE_CONFIG, 0666, CONTAINER_KEY_CPUSET, NULL },
+	{ "pids", FILE_CONFIG, 0666, CONTAINER_KEY_PIDS, NULL },
 	{ "status", FILE_STATE, 0444, 0, show_status },
 	{ "pid", FILE_STATE, 0444, 0, show_pid },
 	{ "exitcode", FILE_STATE, 0444, 0, show_exitcode },
@@ -92,6 +121,8 @@ const struct cfile container_files[] = {
 	{ "finished", FILE_STATE, 0444, 0, show_finished },
 	{ "id", FILE_STATE, 0444, 0, show_id },
 	{ "error", FILE_STATE, 0444, 0, show_error },
+	{ "oom", FILE_STATE, 0444, 0, show_oom },
+	{ "stats", FILE_STATE, 0444, 0, show_stats },
 	{ "logs", FILE_LOGS, 0444, 0, NULL },
 	{ "logs-now", FILE_LOGS_NOW, 0444, 0, NULL },
 	{ "wait", FILE_WAIT, 0444, 0, NULL },
