@@ -184,3 +184,12 @@ int fileio_remove_tree(const char *path)
 		r = negerrno();
 	return r;
 }
+
+int fileio_write_full_path(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return negerrno();
+	return fileio_write_full(fd, text, strlen(text));
+}

@@ -23,3 +23,6 @@ int fileio_remove_tree(const char *path);
 
 /* Write all of BUF to FD, retrying short writes and EINTR. */
 int fileio_write_full(int fd, const void *buf, size_t len);
+
+/* Write TEXT to an existing file such as a /proc or /sys knob (no create, no truncate). */
+int fileio_write_full_path(const char *path, const char *text);

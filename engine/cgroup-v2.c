@@ -11,7 +11,6 @@
 
 #include "cgroup-internal.h"
 #include "cleanup.h"
-#include "fileio.h"
 
 static int v2_create(struct cgroup *cg, const char *root, const struct cgroup_line *lines,
 		     size_t n, const char *name)
@@ -42,16 +41,7 @@ static int v2_create(struct cgroup *cg, const char *root, const struct cgroup_li
 
 static int v2_kill_pass(struct cgroup *cg)
 {
-	/* cgroup.kill (5.14+) kills the whole subtree atomically, even processes forking. */
-	if (cgroup_write(cg->dirs[0], "cgroup.kill", "1") == 0) {
-		_cleanup_free_ char *procs = NULL;
-		char path[PATH_MAX];
-
-		snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dirs[0]);
-		if (fileio_read_all(path, 1 << 20, &procs, NULL) < 0)
-			return 0;
-		return procs[0] ? 1 : 0;
-	}
+	/* Not cgroup.kill: a monitor may live in the cgroup it cleans, and must survive. */
 	return cgroup_kill_listed(cg->dirs[0]);
 }
 

@@ -97,7 +97,8 @@ int cgroup_kill_listed(const char *dir)
 		return r;
 	for (char *tok = strtok(text, "\n"); tok; tok = strtok(NULL, "\n")) {
 		pid_t pid = (pid_t) strtol(tok, NULL, 10);
-		if (pid > 0 && kill(pid, SIGKILL) == 0)
+		/* A monitor may live in the cgroup it cleans: everyone but us. */
+		if (pid > 0 && pid != getpid() && kill(pid, SIGKILL) == 0)
 			n++;
 	}
 	return n;
@@ -196,6 +197,25 @@ int cgroup_enter(struct cgroup *cg, pid_t pid)
 			return r;
 	}
 	return 0;
+}
+
+int cgroup_leave(struct cgroup *cg, pid_t pid)
+{
+	char value[32], parent[PATH_MAX];
+	int r = 0;
+
+	snprintf(value, sizeof(value), "%d", (int) pid);
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		size_t len = (size_t) (strrchr(cg->dirs[i], '/') - cg->dirs[i]);
+		if (len >= sizeof(parent))
+			return -ENAMETOOLONG;
+		memcpy(parent, cg->dirs[i], len);
+		parent[len] = '\0';
+		int w = cgroup_write(parent, "cgroup.procs", value);
+		if (w < 0)
+			r = w;
+	}
+	return r;
 }
 
 int cgroup_kill_all(struct cgroup *cg)

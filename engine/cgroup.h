@@ -35,6 +35,9 @@ int cgroup_open(const char *desc, struct cgroup **ret);
 /* Move PID (a process we started) into CG. */
 int cgroup_enter(struct cgroup *cg, pid_t pid);
 
+/* Move PID (ourselves) from CG back to the cgroup(s) CG was made in. */
+int cgroup_leave(struct cgroup *cg, pid_t pid);
+
 /* SIGKILL every process in CG until it is empty (bounded wait). */
 int cgroup_kill_all(struct cgroup *cg);
 

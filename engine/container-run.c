@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "engine-internal.h"
+#include "cgroup.h"
 #include "image.h"
 #include "monitor.h"
 #include "process.h"
@@ -134,6 +135,20 @@ void container_refresh(struct engine *e, struct container *c)
 									 : -c->monitor_pidfd));
 }
 
+/* The cgroup of a container that has stopped: a monitor that lived in it could not remove
+ * it, so we do (a cgroup already gone is fine). */
+void container_release_cgroup(struct container *c)
+{
+	struct cgroup *cg;
+
+	if (c->st.status == STATUS_RUNNING || !c->st.cgroup[0])
+		return;
+	if (cgroup_open(c->st.cgroup, &cg) == 0) {
+		cgroup_destroy(cg);
+		cgroup_free(cg);
+	}
+}
+
 void container_exited(struct engine *e, struct container *c)
 {
 	struct container_state st;
@@ -158,6 +173,7 @@ void container_exited(struct engine *e, struct container *c)
 	}
 	if (c->st.error[0])
 		snprintf(c->error, sizeof(c->error), "%s", c->st.error);
+	container_release_cgroup(c);
 	drop_fd(e, &c->monitor_pidfd);
 	drop_fd(e, &c->init_pidfd);
 	drop_fd(e, &c->stop_timerfd);
@@ -195,6 +211,7 @@ void container_report_ready(struct engine *e, struct container *c)
 	}
 	strbuf_free(&c->report);
 	complete_ops(&c->run_ops, result);
+	engine_standby_refill(e); /* off the critical path: this run has its answer */
 	if (result < 0)
 		container_wake_all(c, true);
 }
@@ -218,7 +235,16 @@ int container_run(struct engine *e, struct container *c, container_done_fn done,
 	r = add_op(&c->run_ops, done, data);
 	if (r < 0)
 		return r;
-	r = monitor_spawn(e->self_exe, &e->paths, c->cfg.name, &c->report_fd);
+	r = -ENOENT;
+	if (e->standby_cmd_fd >= 0) {
+		/* Fast path: a monitor already waits in its own cgroup. */
+		c->report_fd = TAKE_FD(e->standby_report_fd);
+		r = monitor_assign(TAKE_FD(e->standby_cmd_fd), c->cfg.name);
+		if (r < 0)
+			closep(&c->report_fd); /* it died: start one the slow way */
+	}
+	if (r < 0)
+		r = monitor_spawn(e->self_exe, &e->paths, c->cfg.name, &c->report_fd, NULL);
 	if (r == 0)
 		r = engine_watch(e, c->report_fd, c, EV_REPORT);
 	if (r < 0) {

@@ -219,6 +219,7 @@ int container_remove(struct engine *e, struct container *c)
 		return r;
 	}
 	umount2(rootfs, MNT_DETACH); /* only if a crashed monitor left it */
+	container_exec_free_all(e, c);
 	fileio_remove_tree(state);
 	fileio_remove_tree(trash);
 	for (pp = &e->containers; *pp && *pp != c; pp = &(*pp)->next)
@@ -257,7 +258,7 @@ void container_log_grew(struct engine *e, struct container *c)
 	(void) e;
 	for (; w; w = next) {
 		next = w->next;
-		if (w->kind != WAITER_LOG)
+		if (w->kind != WAITER_LOG || w->session)
 			continue;
 		container_waiter_del(c, w);
 		w->wake(w);

@@ -97,6 +97,7 @@ enum waiter_kind { WAITER_EXIT, WAITER_LOG };
 struct container_waiter {
 	struct container_waiter *next, *prev;
 	enum waiter_kind kind;
+	unsigned session; /* 0: the container; N: exec session N (its exit, its output) */
 	uint64_t offset;
 	void (*wake)(struct container_waiter *w);
 	bool linked;
@@ -113,3 +114,29 @@ int container_stats(struct engine *e, const struct container *c, struct cgroup_s
 
 /* The log's current size in bytes (0 if it never ran). */
 int container_log_size(struct engine *e, const struct container *c, uint64_t *ret);
+
+/* exec sessions (see exec.h): exec/new makes one; its cmd starts the command. A session's
+ * id is >= 1 and never reused in one daemon run. -EBUSY if the container does not run. */
+#define EXEC_MAX_SESSIONS 32
+int container_exec_new(struct engine *e, struct container *c, unsigned *ret_id);
+bool container_exec_exists(const struct container *c, unsigned id);
+/* Up to MAX ids, newest first; returns how many. */
+size_t container_exec_list(const struct container *c, unsigned *ids, size_t max);
+int container_exec_set_env(struct engine *e, struct container *c, unsigned id, const char *text,
+			   size_t len);
+int container_exec_get_env(const struct container *c, unsigned id, struct strbuf *out);
+/* Start the command (a cmd line). -EBUSY if this session already ran one. */
+int container_exec_start(struct engine *e, struct container *c, unsigned id, const char *line,
+			 size_t len);
+/* exec/N/stdin opened (+1) or closed (-1): the first open makes the pipe, the last close
+ * gives the command end-of-file. */
+int container_exec_stdin_ref(struct container *c, unsigned id, int delta);
+/* Queue bytes for the command's stdin; -EAGAIN when 1 MiB waits unread. */
+ssize_t container_exec_write_stdin(struct container *c, unsigned id, const char *buf,
+				   size_t len);
+int container_exec_output_open(struct engine *e, const struct container *c, unsigned id);
+/* Whether the session's command has exited, and its code. */
+bool container_exec_done(const struct container *c, unsigned id, int *ret_code);
+bool container_exec_started(const struct container *c, unsigned id);
+const char *container_exec_error(const struct container *c, unsigned id);
+int container_exec_remove(struct engine *e, struct container *c, unsigned id);

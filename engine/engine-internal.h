@@ -14,7 +14,30 @@ enum event_kind {
 	EV_REPORT,    /* a starting monitor reported */
 	EV_MONITOR,   /* a monitor exited */
 	EV_INIT,      /* an orphaned init (its monitor died) exited */
-	EV_STOP_TIMER /* a stop's grace period is over */
+	EV_STOP_TIMER, /* a stop's grace period is over */
+	EV_EXEC_REPORT, /* an exec helper reported */
+	EV_EXEC_EXIT,	/* an exec helper exited */
+};
+#define EV_SLOT_SHIFT 28
+#define EV_SESSION_MASK 0xfffff
+
+enum exec_state { EXEC_NEW, EXEC_RUNNING, EXEC_EXITED };
+
+/* One exec session: a command run inside the container through its exec/N/ files. */
+struct exec_session {
+	struct exec_session *next;
+	unsigned id;
+	enum exec_state state;
+	char **env;	  /* extra KEY=VALUE for the command */
+	int stdin_opens;  /* opens of exec/N/stdin right now */
+	int stdin_write;  /* our end of the command's stdin pipe, or -1 */
+	int stdin_read;	  /* its end, until the command starts */
+	pid_t pid;
+	int pidfd;
+	int report_fd;
+	int out_wd;
+	int code;
+	char error[256];
 };
 
 struct pending_op {
@@ -39,6 +62,8 @@ struct container {
 	struct pending_op *run_ops;  /* at most one, but a restart chains through it */
 	struct pending_op *stop_ops;
 	struct container_waiter *waiters;
+	struct exec_session *sessions;
+	unsigned next_session;
 };
 
 struct engine {
@@ -52,15 +77,33 @@ struct engine {
 	int wake_fd;
 	pthread_t thread;
 	bool thread_running;
+	/* A monitor started ahead of time, waiting for a container (see monitor_spawn). */
+	int standby_report_fd;
+	int standby_cmd_fd;
 };
 
+/* Start a standby monitor if none waits. */
+void engine_standby_refill(struct engine *e);
+
 int engine_watch(struct engine *e, int fd, struct container *c, enum event_kind kind);
+int engine_watch_session(struct engine *e, int fd, struct container *c, unsigned session,
+			 enum event_kind kind, uint32_t events);
+
+/* An exec helper of session ID reported or exited. */
+void container_exec_event(struct engine *e, struct container *c, unsigned id,
+			  enum event_kind kind);
+/* inotify watch WD fired: wake readers of the session whose output it is. */
+void container_exec_output_grew(struct container *c, int wd);
+/* Drop every session (the container goes). */
+void container_exec_free_all(struct engine *e, struct container *c);
 void engine_unwatch(struct engine *e, int fd);
 
 /* Reload the state file written by the monitor and attach to what runs. */
 void container_refresh(struct engine *e, struct container *c);
 /* The monitor (or orphaned init) is gone: settle the final state and wake everyone. */
 void container_exited(struct engine *e, struct container *c);
+/* Remove the cgroup of a stopped container. */
+void container_release_cgroup(struct container *c);
 /* The starting monitor's report pipe is readable. */
 void container_report_ready(struct engine *e, struct container *c);
 /* The stop grace period is over: SIGKILL. */

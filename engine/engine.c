@@ -17,6 +17,7 @@
 #include "engine-internal.h"
 #include "fileio.h"
 #include "image.h"
+#include "monitor.h"
 #include "process.h"
 
 void engine_lock(struct engine *e)
@@ -61,9 +62,15 @@ size_t engine_container_count(struct engine *e)
 
 int engine_watch(struct engine *e, int fd, struct container *c, enum event_kind kind)
 {
+	return engine_watch_session(e, fd, c, 0, kind, EPOLLIN);
+}
+
+int engine_watch_session(struct engine *e, int fd, struct container *c, unsigned session,
+			 enum event_kind kind, uint32_t events)
+{
 	struct epoll_event ev = {
-		.events = EPOLLIN,
-		.data.u64 = ((c ? c->slot : 0) << 8) | kind,
+		.events = events,
+		.data.u64 = ((c ? c->slot : 0) << EV_SLOT_SHIFT) | ((uint64_t) session << 8) | kind,
 	};
 
 	return epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? negerrno() : 0;
@@ -84,9 +91,11 @@ static void handle_inotify(struct engine *e)
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *ev = (struct inotify_event *) p;
 
-			for (struct container *c = e->containers; c; c = c->next)
+			for (struct container *c = e->containers; c; c = c->next) {
 				if (c->log_wd == ev->wd)
 					container_log_grew(e, c);
+				container_exec_output_grew(c, ev->wd);
+			}
 			p += sizeof(*ev) + ev->len;
 		}
 	}
@@ -101,10 +110,14 @@ static void dispatch(struct engine *e, uint64_t data)
 		handle_inotify(e);
 		return;
 	}
-	c = engine_container_by_slot(e, data >> 8);
+	c = engine_container_by_slot(e, data >> EV_SLOT_SHIFT);
 	if (!c)
 		return;
 	switch (kind) {
+	case EV_EXEC_REPORT:
+	case EV_EXEC_EXIT:
+		container_exec_event(e, c, (unsigned) ((data >> 8) & EV_SESSION_MASK), kind);
+		break;
 	case EV_REPORT:
 		container_report_ready(e, c);
 		break;
@@ -150,8 +163,10 @@ static void *event_thread(void *arg)
  * checked against the recorded start times, so a recycled pid is never taken for ours. */
 static void adopt(struct engine *e, struct container *c)
 {
-	if (c->st.status != STATUS_RUNNING)
+	if (c->st.status != STATUS_RUNNING) {
+		container_release_cgroup(c); /* its monitor exited while we were away */
 		return;
+	}
 	container_refresh(e, c);
 }
 
@@ -221,6 +236,7 @@ int engine_new(const struct engine_options *o, struct engine **ret, char *err, s
 		return -ENOMEM;
 	pthread_mutex_init(&e->lock, NULL);
 	e->epfd = e->inotify_fd = e->wake_fd = -EBADF;
+	e->standby_report_fd = e->standby_cmd_fd = -EBADF;
 	e->next_slot = 1;
 	if (snprintf(e->paths.state_dir, sizeof(e->paths.state_dir), "%s", o->state_dir) >=
 		    (int) sizeof(e->paths.state_dir) ||
@@ -266,9 +282,21 @@ fail:
 	return r;
 }
 
+void engine_standby_refill(struct engine *e)
+{
+	if (e->standby_cmd_fd >= 0)
+		return;
+	if (monitor_spawn(e->self_exe, &e->paths, NULL, &e->standby_report_fd,
+			  &e->standby_cmd_fd) < 0)
+		e->standby_report_fd = e->standby_cmd_fd = -EBADF; /* runs take the slow path */
+}
+
 int engine_start(struct engine *e)
 {
-	int r = pthread_create(&e->thread, NULL, event_thread, e);
+	int r;
+
+	engine_standby_refill(e);
+	r = pthread_create(&e->thread, NULL, event_thread, e);
 
 	if (r != 0)
 		return -r;
@@ -288,6 +316,7 @@ void engine_free(struct engine *e)
 	while (e->containers) {
 		struct container *c = e->containers;
 		e->containers = c->next;
+		container_exec_free_all(e, c);
 		container_free(c);
 	}
 	if (e->epfd >= 0)
@@ -296,6 +325,9 @@ void engine_free(struct engine *e)
 		close(e->inotify_fd);
 	if (e->wake_fd >= 0)
 		close(e->wake_fd);
+	/* A standby monitor sees end-of-file, removes its cgroup and exits. */
+	closep(&e->standby_cmd_fd);
+	closep(&e->standby_report_fd);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }

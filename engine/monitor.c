@@ -25,26 +25,39 @@
 #include "store.h"
 #include "syscall-filter.h"
 #include "strutil.h"
+#include "resources.h"
+#include "runenv.h"
 
 #define REPORT_FD 3
+#define CMD_FD 4
 
 int monitor_spawn(const char *self_exe, const struct engine_paths *p, const char *name,
-		  int *ret_report_fd)
+		  int *ret_report_fd, int *ret_cmd_fd)
 {
-	char *argv[] = { "ctrfs-monitor",		 MONITOR_ARG, (char *) p->state_dir,
-			 (char *) p->data_dir, (char *) name, NULL };
+	char *argv[] = { "ctrfs-monitor",	  MONITOR_ARG, (char *) p->state_dir,
+			 (char *) p->data_dir, (char *) (name ? name : "-"), NULL };
 	char *envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 			 NULL };
-	int fds[2], status;
+	int fds[2], cmd[2] = { -1, -1 }, status;
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return negerrno();
+	if (!name && pipe2(cmd, O_CLOEXEC) < 0) {
+		int r = negerrno();
+		close(fds[0]);
+		close(fds[1]);
+		return r;
+	}
 	pid = fork();
 	if (pid < 0) {
 		int r = negerrno();
 		close(fds[0]);
 		close(fds[1]);
+		if (!name) {
+			close(cmd[0]);
+			close(cmd[1]);
+		}
 		return r;
 	}
 	if (pid == 0) {
@@ -61,26 +74,45 @@ int monitor_spawn(const char *self_exe, const struct engine_paths *p, const char
 		null = open("/dev/null", O_RDWR);
 		if (null < 0)
 			_exit(127);
-		if (fds[1] == REPORT_FD)
-			fcntl(REPORT_FD, F_SETFD, 0);
-		else if (dup2(fds[1], REPORT_FD) < 0)
+		/* Move both pipe ends above the targets first, so no dup2 clobbers the other. */
+		int rep = fcntl(fds[1], F_DUPFD, 10);
+		int in = name ? -1 : fcntl(cmd[0], F_DUPFD, 10);
+		if (rep < 0 || (!name && in < 0) || dup2(rep, REPORT_FD) < 0 ||
+		    (!name && dup2(in, CMD_FD) < 0))
 			_exit(127);
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
 		dup2(null, STDERR_FILENO);
-		syscall(SYS_close_range, REPORT_FD + 1, ~0U, 0);
+		syscall(SYS_close_range, name ? REPORT_FD + 1 : CMD_FD + 1, ~0U, 0);
 		execve(self_exe, argv, envp);
 		_exit(127);
 	}
 	close(fds[1]);
+	if (!name)
+		close(cmd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		close(fds[0]);
+		if (!name)
+			close(cmd[1]);
 		return -ECHILD;
 	}
 	*ret_report_fd = fds[0];
+	if (!name)
+		*ret_cmd_fd = cmd[1];
 	return 0;
+}
+
+int monitor_assign(int cmd_fd, const char *name)
+{
+	char line[80];
+	int n = snprintf(line, sizeof(line), "%s\n", name);
+	ssize_t w = write(cmd_fd, line, (size_t) n); /* short: a pipe takes 80 bytes at once */
+	int r = w == n ? 0 : (w < 0 ? negerrno() : -EIO);
+
+	close(cmd_fd);
+	return r;
 }
 
 struct monitor {
@@ -90,6 +122,7 @@ struct monitor {
 	char rootfs[PATH_MAX];
 	struct cgroup *cgroup;
 	struct syscall_filter *filter;
+	bool in_cgroup; /* a standby: the monitor itself is in the container's cgroup */
 	bool oom_killed;
 	bool mounted;
 	char error[512];
@@ -108,47 +141,6 @@ static void report_line(const char *fmt, ...)
 	if (n > 0)
 		(void) !write(REPORT_FD, line, (size_t) n < sizeof(line) ? (size_t) n : sizeof(line));
 	close(REPORT_FD);
-}
-
-/* The container's environment: defaults, then the image's, then the container's own. */
-static char **build_env(const struct monitor *m, const char *hostname)
-{
-	size_t n = 4, used = 0;
-	char **env;
-
-	for (char **e = m->img.env; *e; e++)
-		n++;
-	for (char **e = m->cfg.env; *e; e++)
-		n++;
-	env = calloc(n + 1, sizeof(char *));
-	if (!env)
-		return NULL;
-	const char *defaults[] = {
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"HOME=/root",
-		"TERM=xterm",
-	};
-	char **lists[] = { m->img.env, m->cfg.env };
-	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
-		env[used++] = strdup(defaults[i]);
-	if (asprintf(&env[used++], "HOSTNAME=%s", hostname) < 0)
-		env[used - 1] = NULL;
-	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
-		for (char **e = lists[l]; *e; e++) {
-			size_t klen = strcspn(*e, "=");
-			size_t i;
-
-			for (i = 0; i < used; i++)
-				if (env[i] && !strncmp(env[i], *e, klen + 1))
-					break;
-			free(i < used ? env[i] : NULL);
-			env[i < used ? i : used++] = strdup(*e);
-		}
-	}
-	for (size_t i = 0; i < used; i++)
-		if (!env[i])
-			return NULL;
-	return env;
 }
 
 static int open_log(struct monitor *m)
@@ -211,7 +203,9 @@ static int apply_limits(struct monitor *m)
 
 		if (!values[k] && !cpuset)
 			continue;
-		r = cgroup_set_limit(m->cgroup, (enum resource_kind) k, values[k], cpuset);
+		/* A monitor inside the cgroup is one more process: allow for it. */
+		uint64_t v = k == RESOURCE_PIDS && m->in_cgroup ? values[k] + 1 : values[k];
+		r = cgroup_set_limit(m->cgroup, (enum resource_kind) k, v, cpuset);
 		if (r < 0) {
 			snprintf(m->error, sizeof(m->error), "Cannot apply the %s limit: %s%s",
 				 resource_names[k], strerror(-r),
@@ -223,13 +217,19 @@ static int apply_limits(struct monitor *m)
 	return 0;
 }
 
+/* After the init exited: kill what is left, note an OOM kill, release the rootfs. A monitor
+ * that lives in the container's cgroup (a standby) cannot remove it: moving out would cost
+ * another slow migration, so the daemon removes it once this process has exited. */
 static void cleanup(struct monitor *m)
 {
 	if (m->cgroup) {
 		struct cgroup_stats cs;
 		if (cgroup_stats(m->cgroup, &cs) == 0 && cs.oom_kills > 0)
 			m->oom_killed = true;
-		cgroup_destroy(m->cgroup);
+		if (m->in_cgroup)
+			cgroup_kill_all(m->cgroup);
+		else
+			cgroup_destroy(m->cgroup);
 		cgroup_free(m->cgroup);
 		m->cgroup = NULL;
 	}
@@ -277,8 +277,7 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 {
 	struct spawn_child child;
 	char desc[512] = "", msg[512], cgname[80];
-	const char *hostname;
-	char host_default[13];
+	char hostname[64];
 	enum spawn_result res;
 	_cleanup_close_ int log_fd = -EBADF;
 	int r, err = 0;
@@ -294,11 +293,11 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		snprintf(m->error, sizeof(m->error), "No command: write one to cmd");
 		return -EINVAL;
 	}
-	snprintf(host_default, sizeof(host_default), "%.12s", m->cfg.id);
-	hostname = m->cfg.hostname ? m->cfg.hostname : host_default;
-	char **env = build_env(m, hostname);
-	if (!env)
-		return -ENOMEM;
+	runenv_hostname(&m->cfg, hostname);
+	char **env = NULL;
+	r = runenv_build(&m->cfg, &m->img, NULL, &env);
+	if (r < 0)
+		return r;
 	argv_env[0] = env;
 
 	log_fd = open_log(m);
@@ -312,11 +311,14 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 			 strerror(-r));
 		return r;
 	}
-	snprintf(cgname, sizeof(cgname), "ctrfs-%s", m->cfg.id);
-	r = cgroup_create(CGROUP_ROOT, cgname, &m->cgroup);
-	if (r < 0 && r != -ENOTSUP) {
-		snprintf(m->error, sizeof(m->error), "Cannot create the cgroup: %s", strerror(-r));
-		return r;
+	if (!m->cgroup) {
+		snprintf(cgname, sizeof(cgname), "ctrfs-%s", m->cfg.id);
+		r = cgroup_create(CGROUP_ROOT, cgname, &m->cgroup);
+		if (r < 0 && r != -ENOTSUP) {
+			snprintf(m->error, sizeof(m->error), "Cannot create the cgroup: %s",
+				 strerror(-r));
+			return r;
+		}
 	}
 	if (m->cgroup) {
 		cgroup_describe(m->cgroup, desc, sizeof(desc));
@@ -354,7 +356,7 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 			 strerror(-r));
 		return r;
 	}
-	if (m->cgroup) {
+	if (m->cgroup && !m->in_cgroup) {
 		r = cgroup_enter(m->cgroup, child.pid);
 		if (r < 0) {
 			kill(child.pid, SIGKILL);
@@ -405,16 +407,53 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 	return child.pid;
 }
 
+/* A standby: cgroup first (the slow move, done before anyone waits), then the name. */
+static int standby(struct monitor *m, char *name, size_t size)
+{
+	char id[65], cgname[80];
+	ssize_t n = 0;
+	int r;
+
+	if (str_random_id(id) == 0) {
+		snprintf(cgname, sizeof(cgname), "ctrfs-%.32s", id);
+		r = cgroup_create(CGROUP_ROOT, cgname, &m->cgroup);
+		if (r == 0 && cgroup_enter(m->cgroup, getpid()) == 0)
+			m->in_cgroup = true;
+	}
+	for (size_t got = 0; got < size - 1;) {
+		n = read(CMD_FD, name + got, size - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t) n;
+		name[got] = '\0';
+		if (strchr(name, '\n'))
+			break;
+	}
+	close(CMD_FD);
+	if (!strchr(name, '\n')) {
+		/* Never used (the daemon went away): leave nothing behind. */
+		if (m->in_cgroup) {
+			cgroup_leave(m->cgroup, getpid());
+			cgroup_destroy(m->cgroup);
+		}
+		return -ECANCELED;
+	}
+	name[strcspn(name, "\n")] = '\0';
+	return 0;
+}
+
 int monitor_main(int argc, char **argv)
 {
 	struct monitor m = { 0 };
 	struct container_state st = { 0 };
-	char **env = NULL;
+	char **env = NULL, name[128] = "";
 	pid_t init;
 	int r;
 
 	if (argc != 5 || strcmp(argv[1], MONITOR_ARG)) {
-		fprintf(stderr, "Usage: ctrfs --monitor STATE_DIR DATA_DIR NAME\n");
+		fprintf(stderr, "Usage: ctrfs --monitor STATE_DIR DATA_DIR NAME|-\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -422,12 +461,21 @@ int monitor_main(int argc, char **argv)
 	prctl(PR_SET_NAME, "ctrfs-monitor");
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	umask(022);
+	/* The monitor may share the container's memory cgroup: never let it be the OOM victim. */
+	fileio_write_full_path("/proc/self/oom_score_adj", "-1000");
 	snprintf(m.paths.state_dir, sizeof(m.paths.state_dir), "%s", argv[2]);
 	snprintf(m.paths.data_dir, sizeof(m.paths.data_dir), "%s", argv[3]);
+	if (!strcmp(argv[4], "-")) {
+		if (standby(&m, name, sizeof(name)) < 0)
+			return 0;
+	} else {
+		snprintf(name, sizeof(name), "%s", argv[4]);
+	}
 
-	r = store_config_load(&m.paths, argv[4], &m.cfg);
+	r = store_config_load(&m.paths, name, &m.cfg);
 	if (r < 0) {
-		report_line("err %d Cannot load the configuration of %s: %s\n", -r, argv[4],
+		cleanup(&m);
+		report_line("err %d Cannot load the configuration of %s: %s\n", -r, name,
 			    strerror(-r));
 		return 1;
 	}

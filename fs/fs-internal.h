@@ -23,6 +23,7 @@ struct open_file {
 	struct fs *fs;
 	enum file_kind kind;
 	uint64_t slot; /* the container (0 for top-level files) */
+	unsigned session; /* exec files: the session */
 	const struct cfile *file;
 	struct strbuf snap; /* what a read shows, built at offset 0 */
 	struct strbuf wbuf; /* what was written so far (config files) */
@@ -47,6 +48,15 @@ void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	     struct fuse_pollhandle *ph);
 /* Drop what an open file left parked or registered (at release). Engine lock held. */
 void fs_forget_open(struct fs *fs, struct open_file *of);
+
+/* exec/ inodes (exec-files.c). Engine lock held. */
+fuse_ino_t exec_lookup(struct fs *fs, fuse_ino_t parent, const char *name);
+int exec_fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st);
+int exec_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct strbuf *sb);
+int exec_open(struct fs *fs, fuse_ino_t ino, int flags, struct open_file *of);
+int exec_rmdir(struct fs *fs, fuse_ino_t parent, const char *name);
+/* Append one entry to a listing being built by opendir. */
+int fs_dir_add(fuse_req_t req, struct strbuf *sb, const char *name, fuse_ino_t ino, mode_t mode);
 
 /* Record a failure on the container and in the daemon log; returns R for chaining. */
 int fs_fail(struct container *c, int r);

@@ -74,6 +74,17 @@ static void on_interrupt(fuse_req_t req, void *data)
 	engine_unlock(fs->engine);
 }
 
+/* Whether more may come: the container runs, or the session has not finished. */
+static bool stream_running(struct container *c, const struct open_file *of)
+{
+	int code;
+
+	if (of->session)
+		return container_exec_exists(c, of->session) &&
+		       !container_exec_done(c, of->session, &code);
+	return container_is_active(c);
+}
+
 /* Serve a read of the log at OFF. Returns 1 if answered, 0 if it must wait. */
 static int serve_log(struct fs *fs, fuse_req_t req, struct open_file *of, size_t size, off_t off)
 {
@@ -107,7 +118,7 @@ static int serve_log(struct fs *fs, fuse_req_t req, struct open_file *of, size_t
 		return 1;
 	}
 	of->pos = (uint64_t) off;
-	if (of->kind == FILE_LOGS_NOW || !c || !container_is_active(c)) {
+	if (of->kind == FILE_LOGS_NOW || !c || !stream_running(c, of)) {
 		fuse_reply_buf(req, NULL, 0); /* end of file: nothing more will come */
 		return 1;
 	}
@@ -126,19 +137,22 @@ static int serve_wait(struct fs *fs, fuse_req_t req, struct open_file *of, size_
 	char buf[32];
 	int n;
 
-	if (!c) {
+	int code;
+
+	if (!c || (of->session && !container_exec_exists(c, of->session))) {
 		fuse_reply_err(req, ENOENT);
 		return 1;
 	}
 	st = container_state(c);
-	if (container_is_active(c) || st->status != STATUS_EXITED) {
+	if (of->session ? !container_exec_done(c, of->session, &code)
+			: (container_is_active(c) || st->status != STATUS_EXITED)) {
 		if (of->nonblock) {
 			fuse_reply_err(req, EAGAIN);
 			return 1;
 		}
 		return 0;
 	}
-	n = snprintf(buf, sizeof(buf), "%d\n", st->exitcode);
+	n = snprintf(buf, sizeof(buf), "%d\n", of->session ? code : st->exitcode);
 	if (off >= n) {
 		fuse_reply_buf(req, NULL, 0);
 		return 1;
@@ -148,9 +162,19 @@ static int serve_wait(struct fs *fs, fuse_req_t req, struct open_file *of, size_
 	return 1;
 }
 
+static bool is_wait_kind(enum file_kind k)
+{
+	return k == FILE_WAIT || k == FILE_EXEC_STATUS;
+}
+
+static bool is_stream_kind(enum file_kind k)
+{
+	return k == FILE_LOGS || k == FILE_LOGS_NOW || k == FILE_EXEC_OUTPUT || is_wait_kind(k);
+}
+
 static int serve_stream(struct fs *fs, struct park *p)
 {
-	if (p->of->kind == FILE_WAIT)
+	if (is_wait_kind(p->of->kind))
 		return serve_wait(fs, p->req, p->of, p->size, p->off);
 	return serve_log(fs, p->req, p->of, p->size, p->off);
 }
@@ -187,7 +211,8 @@ static void park_read(struct fs *fs, fuse_req_t req, struct open_file *of, size_
 		return;
 	}
 	*p = (struct park){
-		.w = { .kind = of->kind == FILE_WAIT ? WAITER_EXIT : WAITER_LOG,
+		.w = { .kind = is_wait_kind(of->kind) ? WAITER_EXIT : WAITER_LOG,
+		       .session = of->session,
 		       .offset = (uint64_t) off,
 		       .wake = on_wake },
 		.fs = fs,
@@ -220,6 +245,17 @@ static int build_snapshot(struct fs *fs, struct open_file *of)
 					    &of->snap);
 	case FILE_STATE:
 		return of->file->show(fs->engine, c, &of->snap);
+	case FILE_EXEC_NEW: {
+		unsigned id;
+		int r = fs_fail(c, container_exec_new(fs->engine, c, &id));
+		return r < 0 ? r : strbuf_addf(&of->snap, "%u\n", id);
+	}
+	case FILE_EXEC_ENV:
+		return container_exec_get_env(c, of->session, &of->snap);
+	case FILE_EXEC_ERROR: {
+		const char *err = container_exec_error(c, of->session);
+		return err[0] ? strbuf_addf(&of->snap, "%s\n", err) : 0;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -229,14 +265,14 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
 {
 	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
 	struct fs *fs = of->fs;
-	bool streams = of->kind == FILE_LOGS || of->kind == FILE_WAIT;
+	bool streams = of->kind == FILE_LOGS || of->kind == FILE_EXEC_OUTPUT || is_wait_kind(of->kind);
 	int r = 0;
 
 	(void) ino;
 	if (streams)
 		fuse_req_interrupt_func(req, on_interrupt, fs); /* before taking the lock */
 	engine_lock(fs->engine);
-	if (of->kind == FILE_LOGS || of->kind == FILE_LOGS_NOW || of->kind == FILE_WAIT) {
+	if (is_stream_kind(of->kind)) {
 		struct park probe = { .req = req, .of = of, .size = size, .off = off };
 		if (!serve_stream(fs, &probe))
 			park_read(fs, req, of, size, off);
@@ -337,19 +373,22 @@ static void write_config(struct fs *fs, fuse_req_t req, struct open_file *of, st
 	if (off == 0)
 		of->wbuf.len = 0;
 	if ((size_t) off != of->wbuf.len) {
-		container_set_error(c, "Write %s from its start, in order", of->file->name);
+		container_set_error(c, "Write %s from its start, in order",
+				    of->file ? of->file->name : "env");
 		fuse_reply_err(req, -fs_fail(c, -EINVAL));
 		return;
 	}
 	if (of->wbuf.len + size > FS_MAX_WRITE) {
-		container_set_error(c, "Value of %s too long (at most %d bytes)", of->file->name,
-				    FS_MAX_WRITE);
+		container_set_error(c, "Value of %s too long (at most %d bytes)",
+				    of->file ? of->file->name : "env", FS_MAX_WRITE);
 		fuse_reply_err(req, -fs_fail(c, -EFBIG));
 		return;
 	}
 	keep = of->wbuf.len;
 	r = strbuf_add(&of->wbuf, buf, size);
-	if (r == 0)
+	if (r == 0 && of->kind == FILE_EXEC_ENV)
+		r = container_exec_set_env(fs->engine, c, of->session, of->wbuf.data, of->wbuf.len);
+	else if (r == 0)
 		r = container_config_set(fs->engine, c, (enum container_key) of->file->key,
 					 of->wbuf.data, of->wbuf.len);
 	if (r < 0) {
@@ -358,6 +397,28 @@ static void write_config(struct fs *fs, fuse_req_t req, struct open_file *of, st
 		return;
 	}
 	fuse_reply_write(req, size);
+}
+
+static void write_exec_cmd(struct fs *fs, fuse_req_t req, struct open_file *of,
+			   struct container *c, const char *buf, size_t size)
+{
+	int r = fs_fail(c, container_exec_start(fs->engine, c, of->session, buf, size));
+
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, size);
+}
+
+static void write_exec_stdin(fuse_req_t req, struct open_file *of, struct container *c,
+			     const char *buf, size_t size)
+{
+	ssize_t n = container_exec_write_stdin(c, of->session, buf, size);
+
+	if (n < 0)
+		fuse_reply_err(req, (int) -fs_fail(c, (int) n));
+	else
+		fuse_reply_write(req, (size_t) n);
 }
 
 void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
@@ -374,8 +435,12 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_
 		fuse_reply_err(req, ENOENT);
 	else if (of->kind == FILE_CTL)
 		write_ctl(fs, req, c, buf, size);
-	else if (of->kind == FILE_CONFIG)
+	else if (of->kind == FILE_CONFIG || of->kind == FILE_EXEC_ENV)
 		write_config(fs, req, of, c, buf, size, off);
+	else if (of->kind == FILE_EXEC_CMD)
+		write_exec_cmd(fs, req, of, c, buf, size);
+	else if (of->kind == FILE_EXEC_STDIN)
+		write_exec_stdin(req, of, c, buf, size);
 	else
 		fuse_reply_err(req, EACCES);
 	engine_unlock(fs->engine);
@@ -405,15 +470,25 @@ void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	(void) ino;
 	engine_lock(fs->engine);
 	c = engine_container_by_slot(fs->engine, of->slot);
+	int code;
+	struct stat st;
 	if (of->kind == FILE_LOGS && c) {
 		container_log_size(fs->engine, c, &size);
 		if (of->pos < size || !container_is_active(c))
 			revents = POLLIN;
+	} else if (of->kind == FILE_EXEC_OUTPUT && c) {
+		if ((fstat(of->log_fd, &st) == 0 && of->pos < (uint64_t) st.st_size) ||
+		    !stream_running(c, of))
+			revents = POLLIN;
 	} else if (of->kind == FILE_WAIT && c) {
 		if (!container_is_active(c) && container_state(c)->status == STATUS_EXITED)
 			revents = POLLIN;
+	} else if (of->kind == FILE_EXEC_STATUS && c) {
+		if (!container_exec_exists(c, of->session) ||
+		    container_exec_done(c, of->session, &code))
+			revents = POLLIN;
 	} else {
-		revents = POLLIN | ((of->kind == FILE_CTL || of->kind == FILE_CONFIG) ? POLLOUT : 0);
+		revents = POLLIN | POLLOUT;
 	}
 	if (c && !revents && ph) {
 		if (of->ph)
@@ -422,7 +497,8 @@ void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		ph = NULL;
 		container_waiter_del(c, &of->poll_waiter);
 		of->poll_waiter = (struct container_waiter){
-			.kind = of->kind == FILE_WAIT ? WAITER_EXIT : WAITER_LOG,
+			.kind = is_wait_kind(of->kind) ? WAITER_EXIT : WAITER_LOG,
+			.session = of->session,
 			.offset = of->pos,
 			.wake = on_poll_wake,
 		};

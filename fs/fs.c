@@ -77,6 +77,8 @@ static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 			   (nlink_t) (2 + engine_container_count(fs->engine)));
 		return 0;
 	}
+	if (ino_is_exec(ino))
+		return exec_fill_attr(fs, ino, st);
 	if (!ino_is_container(ino))
 		return -ENOENT;
 	c = engine_container_by_slot(fs->engine, ino_slot(ino));
@@ -134,8 +136,12 @@ static fuse_ino_t lookup_ino(struct fs *fs, fuse_ino_t parent, const char *name)
 		c = engine_container_by_name(fs->engine, name);
 		return c ? container_ino(container_slot(c), 0) : 0;
 	}
+	if (ino_is_exec(parent))
+		return exec_lookup(fs, parent, name);
 	if (ino_is_container(parent) && ino_index(parent) == 0 &&
 	    engine_container_by_slot(fs->engine, ino_slot(parent))) {
+		if (!strcmp(name, "exec"))
+			return exec_ino(ino_slot(parent), 0, 0);
 		idx = cfile_index(name);
 		return idx ? container_ino(ino_slot(parent), idx) : 0;
 	}
@@ -174,7 +180,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static bool is_writable_kind(enum file_kind k)
 {
-	return k == FILE_CTL || k == FILE_CONFIG;
+	return k == FILE_CTL || k == FILE_CONFIG || k == FILE_EXEC_CMD || k == FILE_EXEC_ENV ||
+	       k == FILE_EXEC_STDIN;
 }
 
 static int do_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_set)
@@ -182,6 +189,17 @@ static int do_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_s
 	const int owner_bits = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
 	struct container *c = NULL;
 
+	if (ino_is_exec(ino)) {
+		struct stat st;
+		int r = exec_fill_attr(fs, ino, &st);
+		if (r < 0)
+			return r;
+		if (to_set & owner_bits)
+			return -EPERM;
+		if ((to_set & FUSE_SET_ATTR_SIZE) && (!(st.st_mode & 0222) || attr->st_size))
+			return attr->st_size ? -EINVAL : -EACCES;
+		return 0;
+	}
 	if (ino_is_container(ino))
 		c = engine_container_by_slot(fs->engine, ino_slot(ino));
 	if (ino_is_container(ino) && !c)
@@ -229,7 +247,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 }
 
 /* Append one entry to a listing being built; OFF is its position + 1. */
-static int dir_add(fuse_req_t req, struct strbuf *sb, const char *name, fuse_ino_t ino,
+int fs_dir_add(fuse_req_t req, struct strbuf *sb, const char *name, fuse_ino_t ino,
 		   mode_t mode)
 {
 	struct stat st = { .st_ino = ino, .st_mode = mode };
@@ -249,32 +267,36 @@ static int build_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct s
 {
 	int r = 0;
 
-	r = dir_add(req, sb, ".", ino, S_IFDIR);
+	r = fs_dir_add(req, sb, ".", ino, S_IFDIR);
 	if (r == 0)
-		r = dir_add(req, sb, "..", ino == INO_ROOT ? INO_ROOT
+		r = fs_dir_add(req, sb, "..", ino == INO_ROOT ? INO_ROOT
 					: ino == INO_CONTAINERS ? INO_ROOT : INO_CONTAINERS,
 			    S_IFDIR);
 	if (ino == INO_ROOT) {
 		if (r == 0)
-			r = dir_add(req, sb, "version", INO_VERSION, S_IFREG);
+			r = fs_dir_add(req, sb, "version", INO_VERSION, S_IFREG);
 		if (r == 0)
-			r = dir_add(req, sb, "containers", INO_CONTAINERS, S_IFDIR);
+			r = fs_dir_add(req, sb, "containers", INO_CONTAINERS, S_IFDIR);
 		return r;
 	}
 	if (ino == INO_CONTAINERS) {
 		for (struct container *c = engine_container_next(fs->engine, NULL); c && r == 0;
 		     c = engine_container_next(fs->engine, c))
-			r = dir_add(req, sb, container_config(c)->name,
+			r = fs_dir_add(req, sb, container_config(c)->name,
 				    container_ino(container_slot(c), 0), S_IFDIR);
 		return r;
 	}
 	if (ino_is_container(ino) && ino_index(ino) == 0 &&
 	    engine_container_by_slot(fs->engine, ino_slot(ino))) {
 		for (unsigned i = 1; i < container_files_count && r == 0; i++)
-			r = dir_add(req, sb, container_files[i].name,
+			r = fs_dir_add(req, sb, container_files[i].name,
 				    container_ino(ino_slot(ino), i), S_IFREG);
+		if (r == 0)
+			r = fs_dir_add(req, sb, "exec", exec_ino(ino_slot(ino), 0, 0), S_IFDIR);
 		return r;
 	}
+	if (ino_is_exec(ino))
+		return exec_listing(req, fs, ino, sb);
 	return -ENOENT;
 }
 
@@ -370,13 +392,15 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int r;
 
 	engine_lock(fs->engine);
-	if (parent != INO_CONTAINERS)
+	if (ino_is_exec(parent))
+		r = exec_rmdir(fs, parent, name);
+	else if (parent != INO_CONTAINERS)
 		r = lookup_ino(fs, parent, name) ? -ENOTDIR : -EPERM;
 	else if (!(c = engine_container_by_name(fs->engine, name)))
 		r = -ENOENT;
 	else
 		r = fs_fail(c, container_remove(fs->engine, c));
-	if (r == 0)
+	if (r == 0 && parent == INO_CONTAINERS)
 		log_info("Removed container %s", name);
 	engine_unlock(fs->engine);
 	fuse_reply_err(req, -r);
@@ -454,6 +478,8 @@ static int open_file(struct fs *fs, fuse_ino_t ino, struct fuse_file_info *fi,
 		of->kind = FILE_VERSION;
 		return acc == O_RDONLY ? 0 : -EACCES;
 	}
+	if (ino_is_exec(ino))
+		return exec_open(fs, ino, fi->flags, of);
 	if (!ino_is_container(ino))
 		return -ENOENT;
 	c = engine_container_by_slot(fs->engine, ino_slot(ino));
@@ -496,7 +522,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	/* Synthetic content: no page cache, so a size of 0 still reads, and reads see now. */
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
-	if (of->kind == FILE_WAIT)
+	if (of->kind == FILE_WAIT || of->kind == FILE_EXEC_STATUS || of->kind == FILE_EXEC_STDIN)
 		fi->nonseekable = 1;
 	fi->fh = (uint64_t) (uintptr_t) of;
 	fuse_reply_open(req, fi);
@@ -510,6 +536,11 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	(void) ino;
 	engine_lock(fs->engine);
 	fs_forget_open(fs, of);
+	if (of->kind == FILE_EXEC_STDIN) {
+		struct container *c = engine_container_by_slot(fs->engine, of->slot);
+		if (c)
+			container_exec_stdin_ref(c, of->session, -1);
+	}
 	engine_unlock(fs->engine);
 	closep(&of->log_fd);
 	strbuf_free(&of->snap);

@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "fileio.h"
+#include "exec.h"
 #include "fs.h"
 #include "log.h"
 #include "monitor.h"
@@ -152,6 +153,8 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], MONITOR_ARG))
 		return monitor_main(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], EXEC_ARG))
+		return exec_main(argc, argv);
 	if (parse_options(argc, argv, &o) < 0)
 		return 2;
 	log_debug_enabled = o.debug;

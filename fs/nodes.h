@@ -23,7 +23,43 @@ enum file_kind {
 	FILE_LOGS_NOW,
 	FILE_WAIT,
 	FILE_VERSION,
+	FILE_EXEC_NEW,	  /* exec/new: reading makes a session */
+	FILE_EXEC_CMD,	  /* exec/N/cmd: writing starts the command */
+	FILE_EXEC_ENV,	  /* exec/N/env: extra KEY=VALUE lines */
+	FILE_EXEC_STDIN,  /* exec/N/stdin: the command's stdin; closing it gives end-of-file */
+	FILE_EXEC_OUTPUT, /* exec/N/output: stdout and stderr, streamed like logs */
+	FILE_EXEC_STATUS, /* exec/N/status: blocks until exit, then the exit code */
+	FILE_EXEC_ERROR,  /* exec/N/error: why it could not start */
 };
+
+/* exec inodes: EXEC_BASE + slot << 24 + session << 4 + file; session 0 is exec/ itself
+ * (file 0) and exec/new (file 1); session N's directory is file 0, its files 1..6. */
+#define EXEC_BASE (UINT64_C(1) << 60)
+
+static inline fuse_ino_t exec_ino(uint64_t slot, unsigned session, unsigned file)
+{
+	return EXEC_BASE + (slot << 24) + ((uint64_t) session << 4) + file;
+}
+
+static inline bool ino_is_exec(fuse_ino_t ino)
+{
+	return ino >= EXEC_BASE;
+}
+
+static inline uint64_t exec_ino_slot(fuse_ino_t ino)
+{
+	return (ino - EXEC_BASE) >> 24;
+}
+
+static inline unsigned exec_ino_session(fuse_ino_t ino)
+{
+	return (unsigned) (((ino - EXEC_BASE) >> 4) & 0xfffff);
+}
+
+static inline unsigned exec_ino_file(fuse_ino_t ino)
+{
+	return (unsigned) ((ino - EXEC_BASE) & 0xf);
+}
 
 struct engine;
 struct container;
@@ -47,7 +83,7 @@ static inline fuse_ino_t container_ino(uint64_t slot, unsigned idx)
 
 static inline bool ino_is_container(fuse_ino_t ino)
 {
-	return ino >= CONTAINER_BASE;
+	return ino >= CONTAINER_BASE && ino < (UINT64_C(1) << 60);
 }
 
 static inline uint64_t ino_slot(fuse_ino_t ino)

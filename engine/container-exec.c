@@ -1,0 +1,403 @@
+/* exec sessions of a container: create, start, feed stdin, follow output, reap. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cmdline.h"
+#include "engine-internal.h"
+#include "exec.h"
+#include "fileio.h"
+#include "names.h"
+#include "process.h"
+#include <signal.h>
+
+#define STDIN_PIPE_SIZE (1024 * 1024)
+
+static struct exec_session *find(const struct container *c, unsigned id)
+{
+	for (struct exec_session *s = c->sessions; s; s = s->next)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+static void output_path(struct engine *e, const struct container *c, unsigned id, char *buf,
+			size_t size)
+{
+	char leaf[32];
+
+	snprintf(leaf, sizeof(leaf), "exec-%u.out", id);
+	paths_container_state(&e->paths, c->cfg.name, leaf, buf, size);
+}
+
+static void wake_session(struct container *c, unsigned id, bool exit_too)
+{
+	struct container_waiter *w = c->waiters, *next;
+
+	for (; w; w = next) {
+		next = w->next;
+		if (w->session != id || (w->kind == WAITER_EXIT && !exit_too))
+			continue;
+		container_waiter_del(c, w);
+		w->wake(w);
+	}
+}
+
+static void session_free(struct engine *e, struct container *c, struct exec_session *s)
+{
+	char path[PATH_MAX];
+
+	if (s->out_wd >= 0)
+		inotify_rm_watch(e->inotify_fd, s->out_wd);
+	if (s->pidfd >= 0) {
+		engine_unwatch(e, s->pidfd);
+		close(s->pidfd);
+	}
+	if (s->report_fd >= 0) {
+		engine_unwatch(e, s->report_fd);
+		close(s->report_fd);
+	}
+	closep(&s->stdin_write);
+	closep(&s->stdin_read);
+	output_path(e, c, s->id, path, sizeof(path));
+	unlink(path);
+	if (s->env)
+		for (char **v = s->env; *v; v++)
+			free(*v);
+	free(s->env);
+	free(s);
+}
+
+int container_exec_new(struct engine *e, struct container *c, unsigned *ret_id)
+{
+	struct exec_session *s, **pp, *oldest = NULL;
+	size_t n = 0;
+
+	if (c->starting || c->st.status != STATUS_RUNNING) {
+		container_set_error(c, "Container %s is not running", c->cfg.name);
+		return -EBUSY;
+	}
+	for (s = c->sessions; s; s = s->next) {
+		n++;
+		if (s->state == EXEC_EXITED)
+			oldest = s; /* the list is newest first */
+	}
+	if (n >= EXEC_MAX_SESSIONS) {
+		if (!oldest) {
+			container_set_error(c, "Too many exec sessions running (at most %d)",
+					    EXEC_MAX_SESSIONS);
+			return -EAGAIN;
+		}
+		for (pp = &c->sessions; *pp != oldest; pp = &(*pp)->next)
+			;
+		*pp = oldest->next;
+		session_free(e, c, oldest);
+	}
+	if (c->next_session >= EV_SESSION_MASK) {
+		container_set_error(c, "No exec session numbers left for %s", c->cfg.name);
+		return -ENOSPC;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->id = ++c->next_session;
+	s->stdin_write = s->stdin_read = s->pidfd = s->report_fd = -EBADF;
+	s->out_wd = -1;
+	s->env = calloc(1, sizeof(char *));
+	if (!s->env) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->next = c->sessions;
+	c->sessions = s;
+	*ret_id = s->id;
+	return 0;
+}
+
+bool container_exec_exists(const struct container *c, unsigned id)
+{
+	return find(c, id) != NULL;
+}
+
+size_t container_exec_list(const struct container *c, unsigned *ids, size_t max)
+{
+	size_t n = 0;
+
+	for (struct exec_session *s = c->sessions; s && n < max; s = s->next)
+		ids[n++] = s->id;
+	return n;
+}
+
+int container_exec_set_env(struct engine *e, struct container *c, unsigned id, const char *text,
+			   size_t len)
+{
+	struct exec_session *s = find(c, id);
+	_cleanup_free_ char *copy = NULL;
+	char **v, *save = NULL;
+	size_t n = 0;
+
+	(void) e;
+	if (!s)
+		return -ENOENT;
+	if (s->state != EXEC_NEW) {
+		container_set_error(c, "Exec session %u has started already", id);
+		return -EBUSY;
+	}
+	copy = strndup(text, len);
+	if (!copy || !(v = calloc(len / 2 + 2, sizeof(char *))))
+		return -ENOMEM;
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(l, '=');
+		if (!eq || !env_key_is_valid(l, (size_t) (eq - l)) || !(v[n] = strdup(l))) {
+			container_set_error(c, "Bad env line \"%.64s\": expected KEY=VALUE", l);
+			for (size_t i = 0; i < n; i++)
+				free(v[i]);
+			free(v);
+			return -EINVAL;
+		}
+		n++;
+	}
+	for (char **o = s->env; *o; o++)
+		free(*o);
+	free(s->env);
+	s->env = v;
+	return 0;
+}
+
+int container_exec_get_env(const struct container *c, unsigned id, struct strbuf *out)
+{
+	struct exec_session *s = find(c, id);
+	int r = 0;
+
+	if (!s)
+		return -ENOENT;
+	for (char **v = s->env; *v && r == 0; v++)
+		r = strbuf_addf(out, "%s\n", *v);
+	return r;
+}
+
+int container_exec_stdin_ref(struct container *c, unsigned id, int delta)
+{
+	struct exec_session *s = find(c, id);
+	int fds[2];
+
+	if (!s)
+		return -ENOENT;
+	if (delta > 0) {
+		if (s->stdin_opens == 0 && s->stdin_write < 0 && s->state == EXEC_NEW) {
+			if (pipe2(fds, O_CLOEXEC) < 0)
+				return negerrno();
+			fcntl(fds[1], F_SETPIPE_SZ, STDIN_PIPE_SIZE);
+			fcntl(fds[1], F_SETFL, O_NONBLOCK);
+			s->stdin_read = fds[0];
+			s->stdin_write = fds[1];
+		}
+		s->stdin_opens++;
+	} else if (s->stdin_opens > 0 && --s->stdin_opens == 0) {
+		closep(&s->stdin_write); /* the command reads end-of-file */
+		s->stdin_write = -EBADF;
+	}
+	return 0;
+}
+
+ssize_t container_exec_write_stdin(struct container *c, unsigned id, const char *buf, size_t len)
+{
+	struct exec_session *s = find(c, id);
+	ssize_t n;
+
+	if (!s)
+		return -ENOENT;
+	if (s->stdin_write < 0) {
+		container_set_error(c, "The stdin of exec session %u is closed", id);
+		return -EPIPE;
+	}
+	n = write(s->stdin_write, buf, len);
+	if (n < 0 && errno == EAGAIN)
+		container_set_error(c, "The command of exec session %u does not read its stdin "
+				       "(1 MiB waits)", id);
+	return n < 0 ? negerrno() : n;
+}
+
+int container_exec_start(struct engine *e, struct container *c, unsigned id, const char *line,
+			 size_t len)
+{
+	struct exec_session *s = find(c, id);
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int out = -EBADF, null = -EBADF;
+	char path[PATH_MAX];
+	struct exec_child child;
+	char **argv = NULL;
+	int argc, r;
+
+	if (!s)
+		return -ENOENT;
+	if (s->state != EXEC_NEW) {
+		container_set_error(c, "Exec session %u has run a command already", id);
+		return -EBUSY;
+	}
+	if (c->st.status != STATUS_RUNNING || c->starting) {
+		container_set_error(c, "Container %s is not running", c->cfg.name);
+		return -EBUSY;
+	}
+	text = strndup(line, len);
+	if (!text)
+		return -ENOMEM;
+	str_chomp(text, &len);
+	r = cmdline_parse(text, &argv, &argc);
+	if (r < 0 || argc == 0) {
+		cmdline_free(argv);
+		container_set_error(c, argc == 0 && r == 0 ? "Empty command"
+							   : "Bad command line: unterminated quote");
+		return -EINVAL;
+	}
+	r = exec_save_request(&e->paths, c->cfg.name, id, argv, s->env);
+	cmdline_free(argv);
+	if (r < 0)
+		return r;
+	output_path(e, c, id, path, sizeof(path));
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (out < 0 || null < 0)
+		return negerrno();
+	r = exec_spawn(e->self_exe, &e->paths, c->cfg.name, id,
+		       s->stdin_read >= 0 ? s->stdin_read : null, out, &child);
+	if (r < 0) {
+		container_set_error(c, "Cannot start the exec helper: %s", strerror(-r));
+		return r;
+	}
+	closep(&s->stdin_read);
+	s->stdin_read = -EBADF;
+	s->pid = child.pid;
+	s->pidfd = child.pidfd;
+	s->report_fd = child.report_fd;
+	s->state = EXEC_RUNNING;
+	s->out_wd = inotify_add_watch(e->inotify_fd, path, IN_MODIFY);
+	engine_watch_session(e, s->pidfd, c, id, EV_EXEC_EXIT, EPOLLIN);
+	engine_watch_session(e, s->report_fd, c, id, EV_EXEC_REPORT, EPOLLIN);
+	return 0;
+}
+
+void container_exec_event(struct engine *e, struct container *c, unsigned id,
+			  enum event_kind kind)
+{
+	struct exec_session *s = find(c, id);
+	siginfo_t info = { 0 };
+
+	if (!s)
+		return;
+	if (kind == EV_EXEC_REPORT) {
+		char buf[300];
+		ssize_t n = read(s->report_fd, buf, sizeof(buf) - 1);
+		if (n > 0) {
+			buf[n] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			if (!strncmp(buf, "fail ", 5))
+				snprintf(s->error, sizeof(s->error), "%s", buf + 5);
+			return;
+		}
+		engine_unwatch(e, s->report_fd);
+		closep(&s->report_fd);
+		s->report_fd = -EBADF;
+		return;
+	}
+	/* Our own child: reap it through its pidfd, its status is the command's code. */
+	if (waitid(P_PIDFD, (id_t) s->pidfd, &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0)
+		return;
+	s->code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+	s->state = EXEC_EXITED;
+	if (s->error[0])
+		container_set_error(c, "exec %u: %s", id, s->error);
+	engine_unwatch(e, s->pidfd);
+	closep(&s->pidfd);
+	s->pidfd = -EBADF;
+	if (s->out_wd >= 0) {
+		inotify_rm_watch(e->inotify_fd, s->out_wd);
+		s->out_wd = -1;
+	}
+	wake_session(c, id, true);
+}
+
+void container_exec_output_grew(struct container *c, int wd)
+{
+	for (struct exec_session *s = c->sessions; s; s = s->next)
+		if (s->out_wd == wd && wd >= 0)
+			wake_session(c, s->id, false);
+}
+
+int container_exec_output_open(struct engine *e, const struct container *c, unsigned id)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!find(c, id))
+		return -ENOENT;
+	output_path(e, c, id, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+	return fd < 0 ? negerrno() : fd;
+}
+
+bool container_exec_done(const struct container *c, unsigned id, int *ret_code)
+{
+	struct exec_session *s = find(c, id);
+
+	if (!s || s->state != EXEC_EXITED)
+		return false;
+	*ret_code = s->code;
+	return true;
+}
+
+bool container_exec_started(const struct container *c, unsigned id)
+{
+	struct exec_session *s = find(c, id);
+
+	return s && s->state != EXEC_NEW;
+}
+
+const char *container_exec_error(const struct container *c, unsigned id)
+{
+	struct exec_session *s = find(c, id);
+
+	return s ? s->error : "";
+}
+
+int container_exec_remove(struct engine *e, struct container *c, unsigned id)
+{
+	struct exec_session **pp, *s;
+
+	for (pp = &c->sessions; *pp && (*pp)->id != id; pp = &(*pp)->next)
+		;
+	s = *pp;
+	if (!s)
+		return -ENOENT;
+	if (s->state == EXEC_RUNNING) {
+		container_set_error(c, "Exec session %u is running", id);
+		return -EBUSY;
+	}
+	*pp = s->next;
+	wake_session(c, id, true);
+	session_free(e, c, s);
+	return 0;
+}
+
+void container_exec_free_all(struct engine *e, struct container *c)
+{
+	while (c->sessions) {
+		struct exec_session *s = c->sessions;
+		c->sessions = s->next;
+		if (s->pidfd >= 0) { /* still running: stop it and reap it, leave no zombie */
+			siginfo_t info;
+			process_signal(s->pidfd, SIGKILL);
+			waitid(P_PIDFD, (id_t) s->pidfd, &info, WEXITED);
+		}
+		wake_session(c, s->id, true);
+		session_free(e, c, s);
+	}
+}

@@ -1,0 +1,282 @@
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "cleanup.h"
+#include "fileio.h"
+#include "image.h"
+#include "process.h"
+#include "runenv.h"
+#include "store.h"
+#include "syscall-filter.h"
+
+#define REPORT_FD 3
+#define JOIN_FLAGS                                                                                 \
+	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP)
+
+static int request_path(const struct engine_paths *p, const char *name, unsigned session,
+			char *buf, size_t size)
+{
+	char leaf[64];
+
+	snprintf(leaf, sizeof(leaf), "exec-%u.json", session);
+	return paths_container_state(p, name, leaf, buf, size);
+}
+
+static json_object *strv_json(char *const *v)
+{
+	json_object *a = json_object_new_array();
+
+	for (; a && v && *v; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
+}
+
+int exec_save_request(const struct engine_paths *p, const char *name, unsigned session,
+		      char *const *argv, char *const *env)
+{
+	json_object *o = json_object_new_object();
+	char path[PATH_MAX];
+	const char *text;
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "argv", strv_json(argv));
+	json_object_object_add(o, "env", strv_json(env));
+	text = json_object_to_json_string(o);
+	r = request_path(p, name, session, path, sizeof(path));
+	if (r == 0)
+		r = fileio_write_atomic(path, text, strlen(text), false);
+	json_object_put(o);
+	return r;
+}
+
+int exec_spawn(const char *self_exe, const struct engine_paths *p, const char *name,
+	       unsigned session, int stdin_fd, int out_fd, struct exec_child *ret)
+{
+	char sess[16];
+	char *argv[] = { "ctrfs-exec",	 EXEC_ARG, (char *) p->state_dir, (char *) p->data_dir,
+			 (char *) name, sess,	   NULL };
+	char *envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			 NULL };
+	int rep[2], pidfd;
+	pid_t pid;
+
+	snprintf(sess, sizeof(sess), "%u", session);
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		return negerrno();
+	pid = fork();
+	if (pid < 0) {
+		int r = negerrno();
+		close(rep[0]);
+		close(rep[1]);
+		return r;
+	}
+	if (pid == 0) {
+		/* Async-signal-safe only: the daemon has threads. */
+		sigset_t none;
+		int wfd = fcntl(rep[1], F_DUPFD, 10);
+		int in = fcntl(stdin_fd, F_DUPFD, 10);
+		int out = fcntl(out_fd, F_DUPFD, 10);
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (wfd < 0 || in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+		    dup2(out, 2) < 0 || dup2(wfd, REPORT_FD) < 0)
+			_exit(127);
+		syscall(SYS_close_range, REPORT_FD + 1, ~0U, 0);
+		execve(self_exe, argv, envp);
+		_exit(127);
+	}
+	close(rep[1]);
+	pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		int r = negerrno();
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(rep[0]);
+		return r;
+	}
+	*ret = (struct exec_child){ .pid = pid, .pidfd = pidfd, .report_fd = rep[0] };
+	return 0;
+}
+
+static void report(const char *kind, const char *msg)
+{
+	dprintf(REPORT_FD, "%s %s\n", kind, msg);
+	close(REPORT_FD);
+}
+
+static int load_request(const struct engine_paths *p, const char *name, unsigned session,
+			char ***ret_argv, char ***ret_env)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	json_object *o, *a;
+	char **v[2] = { NULL, NULL };
+	const char *keys[2] = { "argv", "env" };
+	int r;
+
+	request_path(p, name, session, path, sizeof(path));
+	r = fileio_read_all(path, 1 << 20, &text, NULL);
+	unlink(path);
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(text);
+	if (!o)
+		return -EINVAL;
+	for (int k = 0; k < 2; k++) {
+		size_t n = json_object_object_get_ex(o, keys[k], &a) ? json_object_array_length(a) : 0;
+		v[k] = calloc(n + 1, sizeof(char *));
+		for (size_t i = 0; v[k] && i < n; i++)
+			v[k][i] = strdup(json_object_get_string(json_object_array_get_idx(a, i)));
+	}
+	json_object_put(o);
+	if (!v[0] || !v[1] || !v[0][0]) {
+		runenv_free(v[0]);
+		runenv_free(v[1]);
+		return -EINVAL;
+	}
+	*ret_argv = v[0];
+	*ret_env = v[1];
+	return 0;
+}
+
+/* In the forked child, inside every namespace: become the container's kind of process. */
+static __attribute__((noreturn)) void run_command(const struct container_config *cfg,
+						  const char *workdir, char **argv, char **env,
+						  struct syscall_filter *filter, int err_fd)
+{
+	int r = 0;
+
+	if (chdir(workdir) < 0 && chdir("/") < 0)
+		r = negerrno();
+	if (r == 0)
+		r = caps_apply(cfg->caps);
+	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		r = negerrno();
+	if (r == 0 && filter)
+		r = syscall_filter_load(filter);
+	if (r < 0) {
+		dprintf(err_fd, "fail cannot set up the process: %s", strerror(-r));
+		_exit(126);
+	}
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	clearenv();
+	for (char **e = env; *e; e++)
+		putenv(*e);
+	execvp(argv[0], argv);
+	r = errno;
+	dprintf(STDERR_FILENO, "ctrfs: exec \"%s\": %s\n", argv[0], strerror(r));
+	dprintf(err_fd, "fail exec \"%s\": %s", argv[0], strerror(r));
+	_exit(r == ENOENT ? 127 : 126);
+}
+
+int exec_main(int argc, char **argv)
+{
+	struct engine_paths p = { 0 };
+	struct container_config cfg = { 0 };
+	struct container_state st;
+	struct image img = { 0 };
+	struct syscall_filter *filter = NULL;
+	char **cmd = NULL, **extra = NULL, **env = NULL, msg[600];
+	int pidfd, err[2], status, r;
+	unsigned session;
+	pid_t pid;
+
+	if (argc != 6 || strcmp(argv[1], EXEC_ARG)) {
+		fprintf(stderr, "Usage: ctrfs --exec STATE_DIR DATA_DIR NAME SESSION\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(p.state_dir, sizeof(p.state_dir), "%s", argv[2]);
+	snprintf(p.data_dir, sizeof(p.data_dir), "%s", argv[3]);
+	session = (unsigned) strtoul(argv[5], NULL, 10);
+
+	r = store_config_load(&p, argv[4], &cfg);
+	if (r == 0)
+		r = store_state_load(&p, argv[4], &st);
+	if (r == 0)
+		r = image_load(&p, cfg.image, &img);
+	if (r == 0)
+		r = load_request(&p, argv[4], session, &cmd, &extra);
+	if (r == 0)
+		r = runenv_build(&cfg, &img, extra, &env);
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "cannot load the container or the request: %s",
+			 strerror(-r));
+		report("fail", msg);
+		return 126;
+	}
+	pidfd = st.status == STATUS_RUNNING ? process_pidfd_checked(st.pid, st.pid_start) : -ESRCH;
+	if (pidfd < 0) {
+		report("fail", "the container is not running");
+		return 126;
+	}
+	if (st.cgroup[0]) {
+		struct cgroup *cg;
+		if (cgroup_open(st.cgroup, &cg) == 0) {
+			r = cgroup_enter(cg, getpid());
+			cgroup_free(cg);
+		}
+		if (r < 0) {
+			snprintf(msg, sizeof(msg), "cannot join the container's cgroup: %s",
+				 strerror(-r));
+			report("fail", msg);
+			return 126;
+		}
+	}
+	if (!cfg.seccomp_off && syscall_filter_new(&filter) < 0) {
+		report("fail", "cannot build the seccomp filter");
+		return 126;
+	}
+	if (setns(pidfd, JOIN_FLAGS) < 0) {
+		snprintf(msg, sizeof(msg), "cannot join the container's namespaces: %s",
+			 strerror(errno));
+		report("fail", msg);
+		return 126;
+	}
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		report("fail", "cannot make a pipe");
+		return 126;
+	}
+	pid = fork(); /* the child is inside the PID namespace */
+	if (pid < 0) {
+		snprintf(msg, sizeof(msg), "cannot fork: %s", strerror(errno));
+		report("fail", msg);
+		return 126;
+	}
+	if (pid == 0) {
+		close(err[0]);
+		run_command(&cfg, cfg.workdir ? cfg.workdir : img.workdir, cmd, env, filter, err[1]);
+	}
+	close(err[1]);
+	ssize_t n = read(err[0], msg, sizeof(msg) - 1);
+	close(err[0]);
+	if (n > 0) {
+		msg[n] = '\0';
+		dprintf(REPORT_FD, "%s\n", msg);
+		close(REPORT_FD);
+	} else {
+		report("ok", "");
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 255;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
