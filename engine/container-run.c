@@ -125,6 +125,7 @@ void container_refresh(struct engine *e, struct container *c)
 			engine_watch(e, c->init_pidfd, c, EV_INIT);
 	}
 	watch_log(e, c);
+	container_pause_reload(e, c);
 	/* Only "no such process" means gone; any other failure (EMFILE, ENOSYS under valgrind)
 	 * says nothing about the container, which may well still run. */
 	if (c->monitor_pidfd == -ESRCH && c->init_pidfd == -ESRCH)
@@ -174,6 +175,7 @@ void container_exited(struct engine *e, struct container *c)
 	if (c->st.error[0])
 		snprintf(c->error, sizeof(c->error), "%s", c->st.error);
 	container_release_cgroup(c);
+	container_pause_reload(e, c);
 	drop_fd(e, &c->monitor_pidfd);
 	drop_fd(e, &c->init_pidfd);
 	drop_fd(e, &c->stop_timerfd);
@@ -303,6 +305,8 @@ int container_stop(struct engine *e, struct container *c, unsigned secs,
 	r = add_op(&c->stop_ops, done, data);
 	if (r < 0)
 		return r;
+	if (c->paused)
+		container_resume(e, c); /* a frozen process cannot act on SIGTERM */
 	r = process_signal(c->init_pidfd, secs ? SIGTERM : SIGKILL);
 	if (r == 0)
 		r = arm_stop_timer(e, c, secs);

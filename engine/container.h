@@ -88,6 +88,11 @@ int container_stop(struct engine *e, struct container *c, unsigned secs,
 int container_restart(struct engine *e, struct container *c, unsigned secs,
 		      container_done_fn done, void *data);
 int container_kill(struct engine *e, struct container *c, int sig);
+/* Freeze every process of a running container (cgroup freezer; where ctrfs has none, SIGSTOP
+ * to each of them, documented) and thaw it again. */
+int container_pause(struct engine *e, struct container *c);
+int container_resume(struct engine *e, struct container *c);
+bool container_is_paused(const struct container *c);
 /* Forget the pending completion registered with DATA (its caller went away). */
 void container_cancel(struct engine *e, struct container *c, void *data);
 

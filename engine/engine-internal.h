@@ -53,6 +53,7 @@ struct container {
 	struct container_state st;
 	char error[512];
 	bool starting; /* a monitor was spawned and has not reported yet */
+	bool paused;   /* frozen by pause; a marker file keeps it across daemon restarts */
 	int report_fd;
 	struct strbuf report;
 	int monitor_pidfd;
@@ -94,6 +95,8 @@ void container_exec_event(struct engine *e, struct container *c, unsigned id,
 			  enum event_kind kind);
 /* inotify watch WD fired: wake readers of the session whose output it is. */
 void container_exec_output_grew(struct container *c, int wd);
+/* Re-read the paused marker (adoption) or drop it (the container stopped). */
+void container_pause_reload(struct engine *e, struct container *c);
 /* Drop every session (the container goes). */
 void container_exec_free_all(struct engine *e, struct container *c);
 void engine_unwatch(struct engine *e, int fd);

@@ -14,7 +14,7 @@ static int show_status(struct engine *e, const struct container *c, struct strbu
 	(void) e;
 	switch (st->status) {
 	case STATUS_RUNNING:
-		return strbuf_addf(out, "running\n");
+		return strbuf_addf(out, "%s\n", container_is_paused(c) ? "paused" : "running");
 	case STATUS_EXITED:
 		return strbuf_addf(out, "exited %d\n", st->exitcode);
 	default:

@@ -10,7 +10,8 @@
 #include "cleanup.h"
 #include "strutil.h"
 
-const char ctl_help[] = "run\nstart\nstop [SECS]\nkill [SIGNAL]\nrestart [SECS]\n";
+const char ctl_help[] =
+	"run\nstart\nstop [SECS]\nkill [SIGNAL]\nrestart [SECS]\npause\nresume\n";
 
 static const struct {
 	const char *name;
@@ -45,7 +46,8 @@ static const struct {
 	enum ctl_verb verb;
 } verbs[] = {
 	{ "run", CTL_RUN },   { "start", CTL_RUN },	    { "stop", CTL_STOP },
-	{ "kill", CTL_KILL }, { "restart", CTL_RESTART },
+	{ "kill", CTL_KILL }, { "restart", CTL_RESTART },   { "pause", CTL_PAUSE },
+	{ "resume", CTL_RESUME },
 };
 
 int ctl_parse(const char *buf, size_t len, struct ctl_cmd *ret, char *err, size_t errsize)
@@ -74,20 +76,21 @@ int ctl_parse(const char *buf, size_t len, struct ctl_cmd *ret, char *err, size_
 		words[nwords++] = w;
 	}
 	if (nwords == 0) {
-		snprintf(err, errsize, "Empty command (verbs: run start stop kill restart)");
+		snprintf(err, errsize, "Empty command (verbs: run start stop kill restart pause resume)");
 		return -EINVAL;
 	}
 	for (i = 0; i < ARRAY_SIZE(verbs); i++)
 		if (!strcmp(words[0], verbs[i].name))
 			break;
 	if (i == ARRAY_SIZE(verbs)) {
-		snprintf(err, errsize, "Unknown command \"%.32s\" (verbs: run start stop kill restart)",
+		snprintf(err, errsize, "Unknown command \"%.32s\" (verbs: run start stop kill restart pause resume)",
 			 words[0]);
 		return -EINVAL;
 	}
 	*ret = (struct ctl_cmd){ .verb = verbs[i].verb, .secs = CTL_STOP_DEFAULT_SECS,
 				 .sig = SIGKILL };
-	if (nwords > 2 || (ret->verb == CTL_RUN && nwords > 1)) {
+	if (nwords > 2 || ((ret->verb == CTL_RUN || ret->verb == CTL_PAUSE ||
+			    ret->verb == CTL_RESUME) && nwords > 1)) {
 		snprintf(err, errsize, "Too many arguments to %s", words[0]);
 		return -EINVAL;
 	}

@@ -8,6 +8,8 @@ enum ctl_verb {
 	CTL_STOP,
 	CTL_KILL,
 	CTL_RESTART,
+	CTL_PAUSE,
+	CTL_RESUME,
 };
 
 struct ctl_cmd {

@@ -325,8 +325,11 @@ static void write_ctl(struct fs *fs, fuse_req_t req, struct container *c, const 
 		fuse_reply_err(req, -fs_fail(c, r));
 		return;
 	}
-	if (cmd.verb == CTL_KILL) {
-		r = fs_fail(c, container_kill(fs->engine, c, cmd.sig));
+	if (cmd.verb == CTL_KILL || cmd.verb == CTL_PAUSE || cmd.verb == CTL_RESUME) {
+		r = cmd.verb == CTL_KILL    ? container_kill(fs->engine, c, cmd.sig)
+		    : cmd.verb == CTL_PAUSE ? container_pause(fs->engine, c)
+					    : container_resume(fs->engine, c);
+		r = fs_fail(c, r);
 		if (r < 0)
 			fuse_reply_err(req, -r);
 		else

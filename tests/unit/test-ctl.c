@@ -32,6 +32,9 @@ int main(void)
 	CHECK(parse("kill 9", &c) == 0 && c.sig == 9);
 	CHECK(parse("kill 64", &c) == 0 && c.sig == 64);
 
+	CHECK(parse("pause", &c) == 0 && c.verb == CTL_PAUSE);
+	CHECK(parse("resume\n", &c) == 0 && c.verb == CTL_RESUME);
+	CHECK(parse("pause 3", &c) == -EINVAL);
 	CHECK(parse("", &c) == -EINVAL);
 	CHECK(parse("\n", &c) == -EINVAL);
 	CHECK(parse("bogus\n", &c) == -EINVAL);
