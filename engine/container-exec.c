@@ -67,6 +67,7 @@ static void session_free(struct engine *e, struct container *c, struct exec_sess
 	}
 	closep(&s->stdin_write);
 	closep(&s->stdin_read);
+	closep(&s->ctl_write);
 	output_path(e, c, s->id, path, sizeof(path));
 	unlink(path);
 	if (s->env)
@@ -109,7 +110,7 @@ int container_exec_new(struct engine *e, struct container *c, unsigned *ret_id)
 	if (!s)
 		return -ENOMEM;
 	s->id = ++c->next_session;
-	s->stdin_write = s->stdin_read = s->pidfd = s->report_fd = -EBADF;
+	s->stdin_write = s->stdin_read = s->pidfd = s->report_fd = s->ctl_write = -EBADF;
 	s->out_wd = -1;
 	s->env = calloc(1, sizeof(char *));
 	if (!s->env) {
@@ -258,7 +259,7 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
 							   : "Bad command line: unterminated quote");
 		return -EINVAL;
 	}
-	r = exec_save_request(&e->paths, c->cfg.name, id, argv, s->env);
+	r = exec_save_request(&e->paths, c->cfg.name, id, argv, s->env, s->rows, s->cols);
 	cmdline_free(argv);
 	if (r < 0)
 		return r;
@@ -267,8 +268,16 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (out < 0 || null < 0)
 		return negerrno();
+	int ctl[2];
+	if (pipe2(ctl, O_CLOEXEC) < 0)
+		return negerrno();
 	r = exec_spawn(e->self_exe, &e->paths, c->cfg.name, id,
-		       s->stdin_read >= 0 ? s->stdin_read : null, out, &child);
+		       s->stdin_read >= 0 ? s->stdin_read : null, out, ctl[0], &child);
+	close(ctl[0]);
+	if (r < 0)
+		close(ctl[1]);
+	else
+		s->ctl_write = ctl[1];
 	if (r < 0) {
 		container_set_error(c, "Cannot start the exec helper: %s", strerror(-r));
 		return r;
@@ -400,4 +409,41 @@ void container_exec_free_all(struct engine *e, struct container *c)
 		wake_session(c, s->id, true);
 		session_free(e, c, s);
 	}
+}
+
+int container_exec_set_tty(struct container *c, unsigned id, const char *text, size_t len)
+{
+	struct exec_session *s = find(c, id);
+	char buf[64], line[64];
+	unsigned rows, cols;
+	char extra;
+
+	if (!s)
+		return -ENOENT;
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (sscanf(buf, "%u %u %c", &rows, &cols, &extra) != 2 || rows == 0 || cols == 0 ||
+	    rows > 10000 || cols > 10000) {
+		container_set_error(c, "Bad terminal size \"%.32s\": ROWS COLS", buf);
+		return -EINVAL;
+	}
+	s->rows = rows;
+	s->cols = cols;
+	if (s->state == EXEC_RUNNING && s->ctl_write >= 0) {
+		int n = snprintf(line, sizeof(line), "winsize %u %u\n", rows, cols);
+		if (write(s->ctl_write, line, (size_t) n) < 0)
+			return negerrno();
+	}
+	return 0;
+}
+
+int container_exec_get_tty(const struct container *c, unsigned id, struct strbuf *out)
+{
+	struct exec_session *s = find(c, id);
+
+	if (!s)
+		return -ENOENT;
+	return s->rows ? strbuf_addf(out, "%u %u\n", s->rows, s->cols) : 0;
 }

@@ -145,3 +145,6 @@ bool container_exec_done(const struct container *c, unsigned id, int *ret_code);
 bool container_exec_started(const struct container *c, unsigned id);
 const char *container_exec_error(const struct container *c, unsigned id);
 int container_exec_remove(struct engine *e, struct container *c, unsigned id);
+/* exec/N/tty: "ROWS COLS" before cmd gives the command a terminal; later, a resize. */
+int container_exec_set_tty(struct container *c, unsigned id, const char *text, size_t len);
+int container_exec_get_tty(const struct container *c, unsigned id, struct strbuf *out);

@@ -32,6 +32,8 @@ struct exec_session {
 	int stdin_opens;  /* opens of exec/N/stdin right now */
 	int stdin_write;  /* our end of the command's stdin pipe, or -1 */
 	int stdin_read;	  /* its end, until the command starts */
+	int ctl_write;	  /* winsize messages to the helper */
+	unsigned rows, cols; /* a terminal of this size (rows 0: none) */
 	pid_t pid;
 	int pidfd;
 	int report_fd;

@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <termios.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +29,7 @@
 #include "syscall-filter.h"
 
 #define REPORT_FD 3
+#define CTL_FD 4
 #define JOIN_FLAGS                                                                                 \
 	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP)
 
@@ -47,7 +52,7 @@ static json_object *strv_json(char *const *v)
 }
 
 int exec_save_request(const struct engine_paths *p, const char *name, unsigned session,
-		      char *const *argv, char *const *env)
+		      char *const *argv, char *const *env, unsigned rows, unsigned cols)
 {
 	json_object *o = json_object_new_object();
 	char path[PATH_MAX];
@@ -58,6 +63,8 @@ int exec_save_request(const struct engine_paths *p, const char *name, unsigned s
 		return -ENOMEM;
 	json_object_object_add(o, "argv", strv_json(argv));
 	json_object_object_add(o, "env", strv_json(env));
+	json_object_object_add(o, "rows", json_object_new_int((int) rows));
+	json_object_object_add(o, "cols", json_object_new_int((int) cols));
 	text = json_object_to_json_string(o);
 	r = request_path(p, name, session, path, sizeof(path));
 	if (r == 0)
@@ -67,7 +74,7 @@ int exec_save_request(const struct engine_paths *p, const char *name, unsigned s
 }
 
 int exec_spawn(const char *self_exe, const struct engine_paths *p, const char *name,
-	       unsigned session, int stdin_fd, int out_fd, struct exec_child *ret)
+	       unsigned session, int stdin_fd, int out_fd, int ctl_fd, struct exec_child *ret)
 {
 	char sess[16];
 	char *argv[] = { "ctrfs-exec",	 EXEC_ARG, (char *) p->state_dir, (char *) p->data_dir,
@@ -93,13 +100,14 @@ int exec_spawn(const char *self_exe, const struct engine_paths *p, const char *n
 		int wfd = fcntl(rep[1], F_DUPFD, 10);
 		int in = fcntl(stdin_fd, F_DUPFD, 10);
 		int out = fcntl(out_fd, F_DUPFD, 10);
+		int ctl = fcntl(ctl_fd, F_DUPFD, 10);
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (wfd < 0 || in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
-		    dup2(out, 2) < 0 || dup2(wfd, REPORT_FD) < 0)
+		if (wfd < 0 || in < 0 || out < 0 || ctl < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+		    dup2(out, 2) < 0 || dup2(wfd, REPORT_FD) < 0 || dup2(ctl, CTL_FD) < 0)
 			_exit(127);
-		syscall(SYS_close_range, REPORT_FD + 1, ~0U, 0);
+		syscall(SYS_close_range, CTL_FD + 1, ~0U, 0);
 		execve(self_exe, argv, envp);
 		_exit(127);
 	}
@@ -123,7 +131,7 @@ static void report(const char *kind, const char *msg)
 }
 
 static int load_request(const struct engine_paths *p, const char *name, unsigned session,
-			char ***ret_argv, char ***ret_env)
+			char ***ret_argv, char ***ret_env, struct winsize *ret_ws)
 {
 	_cleanup_free_ char *text = NULL;
 	char path[PATH_MAX];
@@ -146,6 +154,11 @@ static int load_request(const struct engine_paths *p, const char *name, unsigned
 		for (size_t i = 0; v[k] && i < n; i++)
 			v[k][i] = strdup(json_object_get_string(json_object_array_get_idx(a, i)));
 	}
+	*ret_ws = (struct winsize){ 0 };
+	if (json_object_object_get_ex(o, "rows", &a))
+		ret_ws->ws_row = (unsigned short) json_object_get_int(a);
+	if (json_object_object_get_ex(o, "cols", &a))
+		ret_ws->ws_col = (unsigned short) json_object_get_int(a);
 	json_object_put(o);
 	if (!v[0] || !v[1] || !v[0][0]) {
 		runenv_free(v[0]);
@@ -160,9 +173,14 @@ static int load_request(const struct engine_paths *p, const char *name, unsigned
 /* In the forked child, inside every namespace: become the container's kind of process. */
 static __attribute__((noreturn)) void run_command(const struct container_config *cfg,
 						  const char *workdir, char **argv, char **env,
-						  struct syscall_filter *filter, int err_fd)
+						  struct syscall_filter *filter, int err_fd, int tty)
 {
 	int r = 0;
+
+	/* On a terminal: a session of its own with the pty as its controlling terminal. */
+	if (tty >= 0 && (setsid() < 0 || ioctl(tty, TIOCSCTTY, 0) < 0 || dup2(tty, 0) < 0 ||
+			 dup2(tty, 1) < 0 || dup2(tty, 2) < 0))
+		r = negerrno();
 
 	if (chdir(workdir) < 0 && chdir("/") < 0)
 		r = negerrno();
@@ -187,6 +205,57 @@ static __attribute__((noreturn)) void run_command(const struct container_config 
 	_exit(r == ENOENT ? 127 : 126);
 }
 
+/* Copy between the pty and our stdin (the session's stdin pipe) / stdout (its output file),
+ * and apply "winsize ROWS COLS" lines from the control pipe, until the command is gone. */
+static void relay_tty(int master, pid_t child)
+{
+	int pidfd = (int) syscall(SYS_pidfd_open, child, 0);
+	bool in_open = true, ctl_open = true;
+	char buf[16384];
+
+	for (;;) {
+		struct pollfd pfd[4] = {
+			{ .fd = master, .events = POLLIN },
+			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = ctl_open ? CTL_FD : -1, .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN },
+		};
+		if (poll(pfd, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = read(master, buf, sizeof(buf));
+			if (n <= 0)
+				break; /* EIO: every slave fd is closed, the command is gone */
+			fileio_write_full(STDOUT_FILENO, buf, (size_t) n);
+		}
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n <= 0)
+				in_open = false;
+			else
+				fileio_write_full(master, buf, (size_t) n);
+		}
+		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = read(CTL_FD, buf, sizeof(buf) - 1);
+			struct winsize ws = { 0 };
+			if (n <= 0) {
+				ctl_open = false;
+			} else {
+				buf[n] = '\0';
+				if (sscanf(buf, "winsize %hu %hu", &ws.ws_row, &ws.ws_col) == 2)
+					ioctl(master, TIOCSWINSZ, &ws);
+			}
+		}
+		if ((pfd[3].revents & POLLIN) && !(pfd[0].revents & POLLIN))
+			break; /* exited, and nothing left to copy */
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
 int exec_main(int argc, char **argv)
 {
 	struct engine_paths p = { 0 };
@@ -208,13 +277,16 @@ int exec_main(int argc, char **argv)
 	snprintf(p.data_dir, sizeof(p.data_dir), "%s", argv[3]);
 	session = (unsigned) strtoul(argv[5], NULL, 10);
 
+	struct winsize ws;
+	int master = -EBADF, slave = -EBADF;
+
 	r = store_config_load(&p, argv[4], &cfg);
 	if (r == 0)
 		r = store_state_load(&p, argv[4], &st);
 	if (r == 0)
 		r = image_load(&p, cfg.image, &img);
 	if (r == 0)
-		r = load_request(&p, argv[4], session, &cmd, &extra);
+		r = load_request(&p, argv[4], session, &cmd, &extra, &ws);
 	if (r == 0)
 		r = runenv_build(&cfg, &img, extra, &env);
 	if (r < 0) {
@@ -251,6 +323,19 @@ int exec_main(int argc, char **argv)
 		report("fail", msg);
 		return 126;
 	}
+	if (ws.ws_row) {
+		/* The container's own devpts: /dev/ptmx resolves in its mount namespace now. */
+		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		int unlock = 0;
+		if (master >= 0 && ioctl(master, TIOCSPTLCK, &unlock) == 0)
+			slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (slave < 0) {
+			snprintf(msg, sizeof(msg), "cannot make a terminal: %s", strerror(errno));
+			report("fail", msg);
+			return 126;
+		}
+		ioctl(master, TIOCSWINSZ, &ws);
+	}
 	if (pipe2(err, O_CLOEXEC) < 0) {
 		report("fail", "cannot make a pipe");
 		return 126;
@@ -263,9 +348,11 @@ int exec_main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		close(err[0]);
-		run_command(&cfg, cfg.workdir ? cfg.workdir : img.workdir, cmd, env, filter, err[1]);
+		run_command(&cfg, cfg.workdir ? cfg.workdir : img.workdir, cmd, env, filter, err[1],
+			    slave);
 	}
 	close(err[1]);
+	closep(&slave);
 	ssize_t n = read(err[0], msg, sizeof(msg) - 1);
 	close(err[0]);
 	if (n > 0) {
@@ -275,6 +362,8 @@ int exec_main(int argc, char **argv)
 	} else {
 		report("ok", "");
 	}
+	if (master >= 0)
+		relay_tty(master, pid);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return 255;

@@ -17,14 +17,18 @@ struct exec_child {
 	int report_fd; /* "ok\n" once the command runs; "fail SENTENCE\n" if it could not start */
 };
 
-/* Write the session's command and extra env for the helper to read. */
+/* Write the session's command, extra env and terminal size (ROWS 0: no terminal) for the
+ * helper to read. */
 int exec_save_request(const struct engine_paths *p, const char *name, unsigned session,
-		      char *const *argv, char *const *env);
+		      char *const *argv, char *const *env, unsigned rows, unsigned cols);
 
 /* Start the helper for session SESSION of container NAME, with STDIN_FD as the command's
- * stdin and OUT_FD as its stdout and stderr. */
+ * stdin, OUT_FD as its stdout and stderr, and CTL_FD carrying "winsize ROWS COLS" lines for
+ * a command on a terminal. */
 int exec_spawn(const char *self_exe, const struct engine_paths *p, const char *name,
-	       unsigned session, int stdin_fd, int out_fd, struct exec_child *ret);
+	       unsigned session, int stdin_fd, int out_fd, int ctl_fd, struct exec_child *ret);
 
-/* The helper: `ctrfs --exec STATE_DIR DATA_DIR NAME SESSION`, report pipe on fd 3. */
+/* The helper: `ctrfs --exec STATE_DIR DATA_DIR NAME SESSION`, report pipe on fd 3, control
+ * pipe on fd 4. With a terminal, the command gets a new pty of the container's own devpts (never
+ * the caller's terminal, so TIOCSTI cannot reach it) and the helper relays it. */
 int exec_main(int argc, char **argv);

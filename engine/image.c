@@ -1,6 +1,6 @@
 #include "image.h"
 
-#include <elf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -9,14 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include "cleanup.h"
 #include "fileio.h"
+#include "layer-store.h"
+#include "names.h"
 #include "strutil.h"
 
-static void strv_free(char **v)
+void image_strv_free(char **v)
 {
 	if (!v)
 		return;
@@ -25,11 +26,16 @@ static void strv_free(char **v)
 	free(v);
 }
 
+void image_names_free(char **names)
+{
+	image_strv_free(names);
+}
+
 void image_clear(struct image *img)
 {
-	strv_free(img->layers);
-	strv_free(img->cmd);
-	strv_free(img->env);
+	image_strv_free(img->layers);
+	image_strv_free(img->cmd);
+	image_strv_free(img->env);
 	free(img->workdir);
 	*img = (struct image){ 0 };
 }
@@ -58,7 +64,7 @@ static int strv_from(json_object *o, const char *key, char ***ret)
 	for (size_t i = 0; i < n; i++) {
 		v[i] = strdup(json_object_get_string(json_object_array_get_idx(a, i)) ?: "");
 		if (!v[i]) {
-			strv_free(v);
+			image_strv_free(v);
 			return -ENOMEM;
 		}
 	}
@@ -66,12 +72,25 @@ static int strv_from(json_object *o, const char *key, char ***ret)
 	return 0;
 }
 
+static int64_t int_from(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static void json_putp(json_object **o)
+{
+	json_object_put(*o);
+}
+
 int image_load(const struct engine_paths *p, const char *name, struct image *ret_img)
 {
 	_cleanup_free_ char *text = NULL;
+	_cleanup_(json_putp) json_object *o = NULL;
 	struct image img = { 0 };
 	char path[PATH_MAX];
-	json_object *o, *w;
+	json_object *w;
 	int r;
 
 	r = paths_image(p, name, "image.json", path, sizeof(path));
@@ -96,13 +115,51 @@ int image_load(const struct engine_paths *p, const char *name, struct image *ret
 		if (!img.workdir)
 			r = -ENOMEM;
 	}
-	json_object_put(o);
+	img.created = int_from(o, "created");
+	img.size = (uint64_t) int_from(o, "size");
 	if (r == 0 && !img.layers[0])
 		r = -EINVAL; /* an image without layers is corrupt */
+	/* Layer ids become paths: anything but a digest is corruption, never a path. */
+	for (char **l = img.layers; r == 0 && *l; l++)
+		if (!layer_id_is_valid(*l))
+			r = -EINVAL;
 	if (r < 0) {
 		image_clear(&img);
 		return r;
 	}
+	*ret_img = img;
+	return 0;
+}
+
+static int layers_size(const struct engine_paths *p, char *const *layers, uint64_t *ret)
+{
+	uint64_t total = 0;
+
+	for (char *const *l = layers; *l; l++) {
+		_cleanup_close_ int fd = layer_open(p, *l);
+		uint64_t n;
+		int r;
+
+		if (fd < 0)
+			return fd;
+		r = layer_disk_usage(fd, &n);
+		if (r < 0)
+			return r;
+		total += n;
+	}
+	*ret = total;
+	return 0;
+}
+
+int image_info(const struct engine_paths *p, const char *name, struct image *ret_img)
+{
+	struct image img;
+	int r = image_load(p, name, &img);
+
+	if (r < 0)
+		return r;
+	if (img.size == 0 && layers_size(p, img.layers, &img.size) < 0)
+		img.size = 0;
 	*ret_img = img;
 	return 0;
 }
@@ -129,201 +186,240 @@ int image_lowerdir(const struct engine_paths *p, const struct image *img, char *
 	return 0;
 }
 
-/* True if PATH is an ELF executable without a program interpreter (statically linked). */
-static int elf_is_static(const char *path)
+static json_object *strv_json(char *const *v)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	Elf64_Ehdr eh;
+	json_object *a = json_object_new_array();
 
-	if (fd < 0)
-		return negerrno();
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64)
-		return -ENOEXEC;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-		if (pread(fd, &ph, sizeof(ph), (off_t) (eh.e_phoff + i * eh.e_phentsize)) !=
-		    sizeof(ph))
-			return -ENOEXEC;
-		if (ph.p_type == PT_INTERP)
-			return 0;
-	}
-	return 1;
+	for (; v && *v; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
 }
 
-static int copy_file(const char *src, const char *dst, mode_t mode)
+/* Write TEXT as DATA_DIR/images/NAME/image.json: built in images/.tmp-*, then renamed with
+ * RENAME_NOREPLACE so an existing image is never replaced. */
+static int image_write(const struct engine_paths *p, const char *name, const char *text)
 {
-	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
-	_cleanup_close_ int out = -EBADF;
-	struct stat st;
-
-	if (in < 0 || fstat(in, &st) < 0)
-		return negerrno();
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (out < 0)
-		return negerrno();
-	for (off_t left = st.st_size; left > 0;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t) left, 0);
-		if (n <= 0)
-			return n < 0 ? negerrno() : -EIO;
-		left -= n;
-	}
-	return fchmod(out, mode) < 0 ? negerrno() : 0;
-}
-
-/* The applet list of BUSYBOX: `busybox --list-full`, one relative path per line. */
-static int busybox_applets(const char *busybox, char **ret_text)
-{
-	int fds[2];
-	pid_t pid;
-	int status, r;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return negerrno();
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return negerrno();
-	}
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		execl(busybox, "busybox", "--list-full", (char *) NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	r = fileio_read_fd(fds[0], 1024 * 1024, ret_text, NULL);
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-		free(*ret_text);
-		r = -ENOEXEC;
-	}
-	return r;
-}
-
-static int write_text(const char *root, const char *rel, const char *text, mode_t mode)
-{
-	char path[PATH_MAX];
-	_cleanup_close_ int fd = -EBADF;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return negerrno();
-	return fileio_write_full(fd, text, strlen(text));
-}
-
-static int populate_busybox_layer(const char *root, const char *busybox)
-{
-	static const struct {
-		const char *path;
-		mode_t mode;
-	} dirs[] = {
-		{ "bin", 0755 },  { "sbin", 0755 },    { "usr", 0755 },	 { "usr/bin", 0755 },
-		{ "usr/sbin", 0755 }, { "etc", 0755 },	 { "tmp", 01777 }, { "proc", 0555 },
-		{ "sys", 0555 },  { "dev", 0755 },     { "root", 0700 }, { "home", 0755 },
-		{ "var", 0755 },  { "var/tmp", 01777 }, { "run", 0755 },	 { "mnt", 0755 },
-	};
-	_cleanup_free_ char *list = NULL;
-	char path[PATH_MAX];
+	char tmp[PATH_MAX], json[PATH_MAX + 16], dst[PATH_MAX], rnd[65];
 	int r;
 
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		snprintf(path, sizeof(path), "%s/%s", root, dirs[i].path);
-		if (mkdir(path, dirs[i].mode) < 0 || chmod(path, dirs[i].mode) < 0)
-			return negerrno();
-	}
-	snprintf(path, sizeof(path), "%s/bin/busybox", root);
-	r = copy_file(busybox, path, 0755);
+	if (!name_is_valid(name))
+		return -EINVAL;
+	r = str_random_id(rnd);
 	if (r < 0)
 		return r;
-	r = busybox_applets(busybox, &list);
+	rnd[16] = '\0';
+	snprintf(tmp, sizeof(tmp), "%s/images/.tmp-%s", p->data_dir, rnd);
+	r = paths_image(p, name, NULL, dst, sizeof(dst));
 	if (r < 0)
 		return r;
-	for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
-		if (!*line || strstr(line, "..") || line[0] == '/' || !strcmp(line, "bin/busybox"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", root, line);
-		if (symlink("/bin/busybox", path) < 0 && errno != EEXIST)
-			return negerrno();
-	}
-	r = write_text(root, "etc/passwd",
-		       "root:x:0:0:root:/root:/bin/sh\n"
-		       "daemon:x:1:1:daemon:/usr/sbin:/bin/false\n"
-		       "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
-		       0644);
-	if (r == 0)
-		r = write_text(root, "etc/group",
-			       "root:x:0:\ndaemon:x:1:\ntty:x:5:\nnogroup:x:65534:\n", 0644);
-	if (r == 0)
-		r = write_text(root, "etc/shadow", "root:*:19000:0:99999:7:::\n", 0640);
+	if (mkdir(tmp, 0755) < 0)
+		return negerrno();
+	snprintf(json, sizeof(json), "%s/image.json", tmp);
+	r = fileio_write_atomic(json, text, strlen(text), true);
+	if (r == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dst, RENAME_NOREPLACE) < 0)
+		r = errno == ENOTEMPTY ? -EEXIST : negerrno();
+	if (r < 0)
+		fileio_remove_tree(tmp);
 	return r;
 }
 
-static int write_image_json(const char *path, const char *layer_id)
+int image_create(const struct engine_paths *p, const char *name, const struct image *img)
 {
-	json_object *o = json_object_new_object();
-	json_object *layers = json_object_new_array();
-	json_object *cmd = json_object_new_array();
+	_cleanup_(json_putp) json_object *o = json_object_new_object();
 	struct timespec now;
-	const char *text;
+	uint64_t size = 0;
 	int r;
 
+	if (!name_is_valid(name))
+		return -EINVAL;
+	if (image_exists(p, name))
+		return -EEXIST;
+	r = layers_size(p, img->layers, &size);
+	if (r < 0)
+		return r;
 	clock_gettime(CLOCK_REALTIME, &now);
-	json_object_array_add(layers, json_object_new_string(layer_id));
-	json_object_array_add(cmd, json_object_new_string("sh"));
-	json_object_object_add(o, "layers", layers);
-	json_object_object_add(o, "cmd", cmd);
-	json_object_object_add(o, "env", json_object_new_array());
-	json_object_object_add(o, "workdir", json_object_new_string("/"));
+	json_object_object_add(o, "layers", strv_json(img->layers));
+	json_object_object_add(o, "cmd", strv_json(img->cmd));
+	json_object_object_add(o, "env", strv_json(img->env));
+	json_object_object_add(o, "workdir",
+			       json_object_new_string(img->workdir && *img->workdir ? img->workdir
+										 : "/"));
 	json_object_object_add(o, "created", json_object_new_int64(now.tv_sec));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	r = fileio_write_atomic(path, text, strlen(text), true);
-	json_object_put(o);
+	json_object_object_add(o, "size", json_object_new_int64((int64_t) size));
+	return image_write(p, name, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int image_list(const struct engine_paths *p, char ***ret_names)
+{
+	char dir[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	char **v = calloc(1, sizeof(char *));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	snprintf(dir, sizeof(dir), "%s/images", p->data_dir);
+	d = opendir(dir);
+	if (!d) {
+		free(v);
+		return negerrno();
+	}
+	while ((de = readdir(d))) {
+		char **nv;
+
+		if (de->d_name[0] == '.' || !image_exists(p, de->d_name))
+			continue;
+		nv = realloc(v, (n + 2) * sizeof(char *));
+		if (!nv || !(nv[n] = strdup(de->d_name))) {
+			v = nv ?: v;
+			closedir(d);
+			image_strv_free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[++n] = NULL;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(char *), cmp_str);
+	*ret_names = v;
+	return 0;
+}
+
+int image_tag(const struct engine_paths *p, const char *name, const char *newname)
+{
+	_cleanup_close_ int lock = -EBADF;
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	int r;
+
+	if (!name_is_valid(newname))
+		return -EINVAL;
+	lock = layer_store_lock(p);
+	if (lock < 0)
+		return lock;
+	r = paths_image(p, name, "image.json", path, sizeof(path));
+	if (r == 0)
+		r = fileio_read_all(path, 1024 * 1024, &text, NULL);
+	if (r < 0)
+		return r;
+	return image_write(p, newname, text);
+}
+
+/* True if any image other than SKIP names layer ID. */
+static bool layer_in_use(const struct engine_paths *p, char **names, const char *skip,
+			 const char *id)
+{
+	for (char **n = names; *n; n++) {
+		struct image img;
+		bool used = false;
+
+		if (skip && !strcmp(*n, skip))
+			continue;
+		if (image_load(p, *n, &img) < 0)
+			return true; /* unreadable: keep what it might use */
+		for (char **l = img.layers; *l && !used; l++)
+			used = !strcmp(*l, id);
+		image_clear(&img);
+		if (used)
+			return true;
+	}
+	return false;
+}
+
+int image_delete(const struct engine_paths *p, const char *name)
+{
+	_cleanup_close_ int lock = -EBADF;
+	char dir[PATH_MAX], tomb[PATH_MAX], rnd[65];
+	char **names = NULL;
+	struct image img;
+	int r;
+
+	if (!name_is_valid(name))
+		return -ENOENT;
+	lock = layer_store_lock(p);
+	if (lock < 0)
+		return lock;
+	r = image_load(p, name, &img);
+	if (r < 0)
+		return r;
+	r = str_random_id(rnd);
+	if (r < 0)
+		goto out;
+	rnd[16] = '\0';
+	paths_image(p, name, NULL, dir, sizeof(dir));
+	snprintf(tomb, sizeof(tomb), "%s/images/.tmp-del-%s", p->data_dir, rnd);
+	if (rename(dir, tomb) < 0) {
+		r = negerrno();
+		goto out;
+	}
+	fileio_remove_tree(tomb);
+	/* The image is gone; a layer left behind from here on is only wasted space. */
+	if (image_list(p, &names) == 0)
+		for (char **l = img.layers; *l; l++)
+			if (!layer_in_use(p, names, NULL, *l))
+				layer_remove(p, *l);
+	image_names_free(names);
+out:
+	image_clear(&img);
 	return r;
 }
 
-int image_ensure_busybox(const struct engine_paths *p, const char *busybox)
+static void remove_tmp_entries(const char *dir)
 {
-	char id[65], layer[PATH_MAX], tmp_layer[PATH_MAX], img_dir[PATH_MAX], tmp_img[PATH_MAX];
-	char json[PATH_MAX + 16];
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, ".tmp-", 5)) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			fileio_remove_tree(path);
+		}
+	closedir(d);
+}
+
+int image_gc(const struct engine_paths *p)
+{
+	_cleanup_close_ int lock = layer_store_lock(p);
+	char dir[PATH_MAX], id[LAYER_ID_LEN + 1];
+	char **names = NULL;
+	struct dirent *de;
+	DIR *d;
 	int r;
 
-	if (image_exists(p, IMAGE_DEFAULT))
-		return 0;
-	r = elf_is_static(busybox);
-	if (r <= 0)
-		return r == 0 ? -ENOEXEC : r;
-	r = str_random_id(id);
+	if (lock < 0)
+		return lock;
+	snprintf(dir, sizeof(dir), "%s/images", p->data_dir);
+	remove_tmp_entries(dir);
+	snprintf(dir, sizeof(dir), "%s/layers", p->data_dir);
+	remove_tmp_entries(dir);
+	r = image_list(p, &names);
 	if (r < 0)
 		return r;
-	paths_layer(p, id, layer, sizeof(layer));
-	snprintf(tmp_layer, sizeof(tmp_layer), "%s/layers/.tmp-%s", p->data_dir, id);
-	paths_image(p, IMAGE_DEFAULT, NULL, img_dir, sizeof(img_dir));
-	snprintf(tmp_img, sizeof(tmp_img), "%s/images/.tmp-%s", p->data_dir, id);
-
-	if (mkdir(tmp_layer, 0755) < 0)
+	d = opendir(dir);
+	if (!d) {
+		image_names_free(names);
 		return negerrno();
-	r = populate_busybox_layer(tmp_layer, busybox);
-	if (r == 0 && rename(tmp_layer, layer) < 0)
-		r = negerrno();
-	if (r < 0)
-		goto undo_layer;
-	if (mkdir(tmp_img, 0755) < 0) {
-		r = negerrno();
-		goto undo_layer;
 	}
-	snprintf(json, sizeof(json), "%s/image.json", tmp_img);
-	r = write_image_json(json, id);
-	if (r == 0 && rename(tmp_img, img_dir) < 0)
-		r = negerrno();
-	if (r == 0)
-		return 0;
-	fileio_remove_tree(tmp_img);
-undo_layer:
-	fileio_remove_tree(tmp_layer);
-	fileio_remove_tree(layer);
-	return r;
+	while ((de = readdir(d))) {
+		if (!layer_id_is_valid(de->d_name))
+			continue;
+		if (de->d_type == DT_LNK) {
+			if (layer_resolve(p, de->d_name, id) == -ENOENT)
+				unlinkat(dirfd(d), de->d_name, 0);
+		} else if (!layer_in_use(p, names, NULL, de->d_name)) {
+			layer_remove(p, de->d_name);
+		}
+	}
+	closedir(d);
+	image_names_free(names);
+	return 0;
 }

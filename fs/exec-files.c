@@ -1,6 +1,6 @@
 /* The exec/ directory of a running container, Plan 9 style: reading exec/new makes a session
  * N and returns its number; exec/N/ then holds cmd (write a command line to start it), env,
- * stdin, output (streams like logs), status (blocks until the exit code) and error. */
+ * stdin, output (streams like logs), status (blocks until the exit code), error and tty. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@ static const struct {
 	{ "cmd", FILE_EXEC_CMD, 0222 },	      { "env", FILE_EXEC_ENV, 0666 },
 	{ "stdin", FILE_EXEC_STDIN, 0222 },   { "output", FILE_EXEC_OUTPUT, 0444 },
 	{ "status", FILE_EXEC_STATUS, 0444 }, { "error", FILE_EXEC_ERROR, 0444 },
+	{ "tty", FILE_EXEC_TTY, 0666 },
 };
 #define SESSION_FILES (sizeof(session_files) / sizeof(session_files[0]))
 
@@ -137,6 +138,7 @@ int exec_open(struct fs *fs, fuse_ino_t ino, int flags, struct open_file *of)
 			return -EACCES; /* write-only: a read could never answer */
 		return of->kind == FILE_EXEC_STDIN ? container_exec_stdin_ref(c, session, +1) : 0;
 	case FILE_EXEC_ENV:
+	case FILE_EXEC_TTY:
 		return 0;
 	case FILE_EXEC_OUTPUT:
 		if (acc != O_RDONLY)

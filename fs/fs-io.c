@@ -252,6 +252,8 @@ static int build_snapshot(struct fs *fs, struct open_file *of)
 	}
 	case FILE_EXEC_ENV:
 		return container_exec_get_env(c, of->session, &of->snap);
+	case FILE_EXEC_TTY:
+		return container_exec_get_tty(c, of->session, &of->snap);
 	case FILE_EXEC_ERROR: {
 		const char *err = container_exec_error(c, of->session);
 		return err[0] ? strbuf_addf(&of->snap, "%s\n", err) : 0;
@@ -402,6 +404,14 @@ static void write_config(struct fs *fs, fuse_req_t req, struct open_file *of, st
 	fuse_reply_write(req, size);
 }
 
+static void reply_result(fuse_req_t req, size_t size, int r)
+{
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, size);
+}
+
 static void write_exec_cmd(struct fs *fs, fuse_req_t req, struct open_file *of,
 			   struct container *c, const char *buf, size_t size)
 {
@@ -442,6 +452,8 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_
 		write_config(fs, req, of, c, buf, size, off);
 	else if (of->kind == FILE_EXEC_CMD)
 		write_exec_cmd(fs, req, of, c, buf, size);
+	else if (of->kind == FILE_EXEC_TTY)
+		reply_result(req, size, fs_fail(c, container_exec_set_tty(c, of->session, buf, size)));
 	else if (of->kind == FILE_EXEC_STDIN)
 		write_exec_stdin(req, of, c, buf, size);
 	else

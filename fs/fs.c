@@ -181,7 +181,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static bool is_writable_kind(enum file_kind k)
 {
 	return k == FILE_CTL || k == FILE_CONFIG || k == FILE_EXEC_CMD || k == FILE_EXEC_ENV ||
-	       k == FILE_EXEC_STDIN;
+	       k == FILE_EXEC_STDIN || k == FILE_EXEC_TTY;
 }
 
 static int do_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_set)

@@ -30,10 +30,11 @@ enum file_kind {
 	FILE_EXEC_OUTPUT, /* exec/N/output: stdout and stderr, streamed like logs */
 	FILE_EXEC_STATUS, /* exec/N/status: blocks until exit, then the exit code */
 	FILE_EXEC_ERROR,  /* exec/N/error: why it could not start */
+	FILE_EXEC_TTY,	  /* exec/N/tty: "ROWS COLS": run on a terminal of that size; resize */
 };
 
 /* exec inodes: EXEC_BASE + slot << 24 + session << 4 + file; session 0 is exec/ itself
- * (file 0) and exec/new (file 1); session N's directory is file 0, its files 1..6. */
+ * (file 0) and exec/new (file 1); session N's directory is file 0, its files 1..7. */
 #define EXEC_BASE (UINT64_C(1) << 60)
 
 static inline fuse_ino_t exec_ino(uint64_t slot, unsigned session, unsigned file)
