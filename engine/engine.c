@@ -253,6 +253,7 @@ int engine_new(const struct engine_options *o, struct engine **ret, char *err, s
 			 strerror(-r));
 		goto fail;
 	}
+	image_gc(&e->paths); /* what a crash mid-import, commit or delete left behind */
 	r = image_ensure_busybox(&e->paths, o->busybox);
 	if (r < 0) {
 		snprintf(err, errsize,
