@@ -13,6 +13,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "resources.h"
+#include "volumes.h"
 #include <sys/sysinfo.h>
 
 #define CONFIG_MAX_VALUE (64 * 1024)
@@ -23,7 +24,8 @@ static const char *const key_names[] = {
 	[CONTAINER_KEY_IMAGE] = "image",     [CONTAINER_KEY_CMD] = "cmd",
 	[CONTAINER_KEY_ENV] = "env",	     [CONTAINER_KEY_WORKDIR] = "workdir",
 	[CONTAINER_KEY_HOSTNAME] = "hostname", [CONTAINER_KEY_CAPS] = "caps",
-	[CONTAINER_KEY_SECCOMP] = "seccomp",   [CONTAINER_KEY_MEMORY] = "memory",
+	[CONTAINER_KEY_SECCOMP] = "seccomp",   [CONTAINER_KEY_VOLUMES] = "volumes",
+	[CONTAINER_KEY_MEMORY] = "memory",
 	[CONTAINER_KEY_CPUS] = "cpus",	       [CONTAINER_KEY_CPU_SHARES] = "cpu-shares",
 	[CONTAINER_KEY_CPUSET] = "cpuset",     [CONTAINER_KEY_PIDS] = "pids",
 };
@@ -74,6 +76,52 @@ static int parse_caps(struct container *c, char *text, char ***ret)
 			strv_free(v);
 			return -ENOMEM;
 		}
+	}
+	*ret = v;
+	return 0;
+}
+
+/* HOST:CONTAINER[:ro] lines, normalised; two volumes may not share a container path. */
+static int parse_volumes(struct container *c, char *text, char ***ret)
+{
+	char **v = calloc(1, sizeof(char *)), *save = NULL;
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		struct volume vol;
+		char **nv;
+
+		if (volume_parse(l, &vol) < 0) {
+			container_set_error(c, "Bad volume \"%.80s\": expected HOST:CONTAINER[:ro] "
+					       "with absolute paths", l);
+			strv_free(v);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct volume other;
+			if (volume_parse(v[i], &other) == 0) {
+				bool same = !strcmp(other.target, vol.target);
+				volume_clear(&other);
+				if (same) {
+					container_set_error(c, "Two volumes at %.80s", vol.target);
+					volume_clear(&vol);
+					strv_free(v);
+					return -EINVAL;
+				}
+			}
+		}
+		nv = realloc(v, sizeof(char *) * (n + 2));
+		if (!nv || asprintf(&nv[n], "%s:%s%s", vol.host, vol.target,
+				    vol.readonly ? ":ro" : "") < 0) {
+			volume_clear(&vol);
+			strv_free(nv ? nv : v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[++n] = NULL;
+		volume_clear(&vol);
 	}
 	*ret = v;
 	return 0;
@@ -287,6 +335,13 @@ static int apply(struct engine *e, struct container *c, struct container_config 
 		strv_free(cfg->caps);
 		cfg->caps = argv;
 		return 0;
+	case CONTAINER_KEY_VOLUMES:
+		r = parse_volumes(c, value, &argv);
+		if (r < 0)
+			return r;
+		strv_free(cfg->volumes);
+		cfg->volumes = argv;
+		return 0;
 	case CONTAINER_KEY_SECCOMP:
 		if (strcmp(value, "default") && strcmp(value, "unconfined")) {
 			container_set_error(c, "Bad seccomp \"%.40s\": default or unconfined", value);
@@ -431,7 +486,36 @@ int container_config_get(struct engine *e, const struct container *c, enum conta
 		return r;
 	case CONTAINER_KEY_SECCOMP:
 		return strbuf_addf(out, "%s\n", c->cfg.seccomp_off ? "unconfined" : "default");
+	case CONTAINER_KEY_VOLUMES:
+		for (char **v = c->cfg.volumes; v && *v && r == 0; v++)
+			r = strbuf_addf(out, "%s\n", *v);
+		return r;
 	default:
 		return get_limit(c, key, out);
 	}
+}
+
+char **container_volume_targets(const struct container *c)
+{
+	size_t n = 0;
+	char **v;
+
+	while (c->cfg.volumes && c->cfg.volumes[n])
+		n++;
+	if (!n)
+		return NULL;
+	v = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; v && i < n; i++) {
+		struct volume vol;
+		if (volume_parse(c->cfg.volumes[i], &vol) == 0) {
+			v[i] = vol.target;
+			vol.target = NULL;
+			volume_clear(&vol);
+		}
+		if (!v[i]) {
+			strv_free(v);
+			return NULL;
+		}
+	}
+	return v;
 }

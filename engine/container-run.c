@@ -226,6 +226,10 @@ int container_run(struct engine *e, struct container *c, container_done_fn done,
 		container_set_error(c, "Container %s is already running", c->cfg.name);
 		return -EBUSY;
 	}
+	if (c->committing) {
+		container_set_error(c, "Container %s is being committed", c->cfg.name);
+		return -EBUSY;
+	}
 	if (!image_exists(&e->paths, c->cfg.image)) {
 		container_set_error(c, "Image %s does not exist", c->cfg.image);
 		return -ENOENT;

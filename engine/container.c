@@ -204,8 +204,9 @@ int container_remove(struct engine *e, struct container *c)
 	struct container **pp;
 	int r;
 
-	if (container_is_active(c)) {
-		container_set_error(c, "Container %s is running: stop it first", c->cfg.name);
+	if (container_is_active(c) || c->committing) {
+		container_set_error(c, "Container %s is %s: stop it first", c->cfg.name,
+				    c->committing ? "being committed" : "running");
 		return -EBUSY;
 	}
 	paths_container_data(&e->paths, c->cfg.name, NULL, dir, sizeof(dir));

@@ -62,6 +62,7 @@ enum container_key {
 	CONTAINER_KEY_HOSTNAME,
 	CONTAINER_KEY_CAPS,
 	CONTAINER_KEY_SECCOMP,
+	CONTAINER_KEY_VOLUMES,
 	/* Limits: also writable while the container runs (a live update of its cgroup). */
 	CONTAINER_KEY_MEMORY,
 	CONTAINER_KEY_CPUS,
@@ -148,3 +149,20 @@ int container_exec_remove(struct engine *e, struct container *c, unsigned id);
 /* exec/N/tty: "ROWS COLS" before cmd gives the command a terminal; later, a resize. */
 int container_exec_set_tty(struct container *c, unsigned id, const char *text, size_t len);
 int container_exec_get_tty(const struct container *c, unsigned id, struct strbuf *out);
+
+/* commit IMAGE: container_commit_start (lock held) checks and freezes a running container;
+ * commit_job_run (no lock: it copies the writable layer, maybe for seconds) makes the image;
+ * container_commit_finish (lock held) thaws; commit_job_free always. */
+struct commit_job;
+int container_commit_start(struct engine *e, struct container *c, const char *image,
+			   struct commit_job **ret);
+int commit_job_run(struct commit_job *j, char *err, size_t errsize);
+void container_commit_finish(struct commit_job *j);
+void commit_job_free(struct commit_job *j);
+
+/* Whether a container uses IMAGE; their names, one per line, into USERS (may be NULL). */
+bool engine_image_in_use(struct engine *e, const char *image, struct strbuf *users);
+const struct engine_paths *engine_paths(const struct engine *e);
+
+/* The container-side paths of the container's volumes, NULL-terminated (NULL if none). */
+char **container_volume_targets(const struct container *c);

@@ -56,6 +56,7 @@ struct container {
 	char error[512];
 	bool starting; /* a monitor was spawned and has not reported yet */
 	bool paused;   /* frozen by pause; a marker file keeps it across daemon restarts */
+	bool committing; /* its writable layer is being copied into an image */
 	int report_fd;
 	struct strbuf report;
 	int monitor_pidfd;

@@ -349,6 +349,7 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		.log_fd = log_fd,
 		.seccomp = m->filter,
 		.caps = m->cfg.caps,
+		.volumes = m->cfg.volumes,
 	};
 	r = spawn_container(&spec, &child);
 	if (r < 0) {

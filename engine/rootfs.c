@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "fileio.h"
+#include "volumes.h"
 
 struct mount_step {
 	const char *source, *target, *fstype;
@@ -98,7 +99,7 @@ static int rootfs_mask(void)
 	return 0;
 }
 
-int rootfs_enter(const char *rootfs, const char **ret_what)
+int rootfs_enter(const char *rootfs, char *const *volumes, const char **ret_what)
 {
 	int r;
 
@@ -109,6 +110,9 @@ int rootfs_enter(const char *rootfs, const char **ret_what)
 	*ret_what = "bind the root filesystem";
 	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return negerrno();
+	r = volumes_mount(rootfs, volumes, ret_what);
+	if (r < 0)
+		return r;
 	*ret_what = "enter the root filesystem";
 	if (chdir(rootfs) < 0)
 		return negerrno();

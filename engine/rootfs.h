@@ -5,5 +5,6 @@
 
 #include <stddef.h>
 
-/* Set up the mounts under ROOTFS and pivot into it. On failure, WHAT names the step. */
-int rootfs_enter(const char *rootfs, const char **ret_what);
+/* Set up the mounts under ROOTFS (VOLUMES too: HOST:CONTAINER[:ro] lines, may be NULL) and
+ * pivot into it. On failure, WHAT names the step. */
+int rootfs_enter(const char *rootfs, char *const *volumes, const char **ret_what);

@@ -61,7 +61,7 @@ static __attribute__((noreturn)) void child_main(const struct spawn_spec *spec, 
 		report(report_fd, 'S', errno, "unshare the cgroup namespace");
 		_exit(1);
 	}
-	r = rootfs_enter(spec->rootfs, &what);
+	r = rootfs_enter(spec->rootfs, spec->volumes, &what);
 	if (r < 0) {
 		snprintf(text, sizeof(text), "set up the root filesystem (%s)", what);
 		report(report_fd, 'S', -r, text);

@@ -17,6 +17,7 @@ struct spawn_spec {
 	int log_fd; /* becomes stdout and stderr */
 	struct syscall_filter *seccomp; /* NULL: unconfined */
 	char *const *caps;		/* NULL: Docker's default set */
+	char *const *volumes;		/* HOST:CONTAINER[:ro] lines, may be NULL */
 };
 
 struct spawn_child {

@@ -36,6 +36,10 @@ void config_clear(struct container_config *cfg)
 			free(*a);
 	free(cfg->caps);
 	free(cfg->cpuset);
+	if (cfg->volumes)
+		for (char **a = cfg->volumes; *a; a++)
+			free(*a);
+	free(cfg->volumes);
 	*cfg = (struct container_config){ 0 };
 }
 
@@ -174,6 +178,7 @@ int store_config_to_json(const struct container_config *cfg, char **ret_text)
 	json_object_object_add(o, "cpu_shares", json_object_new_uint64(cfg->cpu_shares));
 	json_object_object_add(o, "cpuset", cfg->cpuset ? json_object_new_string(cfg->cpuset) : NULL);
 	json_object_object_add(o, "pids", json_object_new_uint64(cfg->pids));
+	json_object_object_add(o, "volumes", cfg->volumes ? strv_to_json(cfg->volumes) : NULL);
 	return to_text(o, ret_text);
 }
 
@@ -208,6 +213,9 @@ int store_config_from_json(const char *text, struct container_config *ret_cfg)
 		r = strv_from_json(v, &cfg.caps);
 	if (r == 0)
 		r = get_str_dup(o, "cpuset", &cfg.cpuset);
+	if (r == 0 && json_object_object_get_ex(o, "volumes", &v) &&
+	    !json_object_is_type(v, json_type_null))
+		r = strv_from_json(v, &cfg.volumes);
 	if (r < 0) {
 		config_clear(&cfg);
 		return r;

@@ -29,6 +29,7 @@ struct container_config {
 	uint64_t cpu_shares; /* v1 shares (2-262144); 0: the default */
 	char *cpuset;	     /* a cpu list; NULL: all */
 	uint64_t pids;	     /* max processes; 0: no limit */
+	char **volumes;	     /* HOST:CONTAINER[:ro] lines; NULL-terminated, may be NULL */
 };
 
 enum container_status {
