@@ -11,7 +11,7 @@
 #include "strutil.h"
 
 const char ctl_help[] =
-	"run\nstart\nstop [SECS]\nkill [SIGNAL]\nrestart [SECS]\npause\nresume\n";
+	"run\nstart\nstop [SECS]\nkill [SIGNAL]\nrestart [SECS]\npause\nresume\ncommit IMAGE\n";
 
 static const struct {
 	const char *name;
@@ -47,7 +47,7 @@ static const struct {
 } verbs[] = {
 	{ "run", CTL_RUN },   { "start", CTL_RUN },	    { "stop", CTL_STOP },
 	{ "kill", CTL_KILL }, { "restart", CTL_RESTART },   { "pause", CTL_PAUSE },
-	{ "resume", CTL_RESUME },
+	{ "resume", CTL_RESUME },   { "commit", CTL_COMMIT },
 };
 
 int ctl_parse(const char *buf, size_t len, struct ctl_cmd *ret, char *err, size_t errsize)
@@ -76,14 +76,14 @@ int ctl_parse(const char *buf, size_t len, struct ctl_cmd *ret, char *err, size_
 		words[nwords++] = w;
 	}
 	if (nwords == 0) {
-		snprintf(err, errsize, "Empty command (verbs: run start stop kill restart pause resume)");
+		snprintf(err, errsize, "Empty command (verbs: run start stop kill restart pause resume commit)");
 		return -EINVAL;
 	}
 	for (i = 0; i < ARRAY_SIZE(verbs); i++)
 		if (!strcmp(words[0], verbs[i].name))
 			break;
 	if (i == ARRAY_SIZE(verbs)) {
-		snprintf(err, errsize, "Unknown command \"%.32s\" (verbs: run start stop kill restart pause resume)",
+		snprintf(err, errsize, "Unknown command \"%.32s\" (verbs: run start stop kill restart pause resume commit)",
 			 words[0]);
 		return -EINVAL;
 	}
@@ -93,6 +93,14 @@ int ctl_parse(const char *buf, size_t len, struct ctl_cmd *ret, char *err, size_
 			    ret->verb == CTL_RESUME) && nwords > 1)) {
 		snprintf(err, errsize, "Too many arguments to %s", words[0]);
 		return -EINVAL;
+	}
+	if (ret->verb == CTL_COMMIT) {
+		if (nwords != 2 || strlen(words[1]) >= sizeof(ret->image)) {
+			snprintf(err, errsize, "Usage: commit IMAGE");
+			return -EINVAL;
+		}
+		snprintf(ret->image, sizeof(ret->image), "%s", words[1]);
+		return 0;
 	}
 	if (nwords == 1)
 		return 0;

@@ -10,12 +10,14 @@ enum ctl_verb {
 	CTL_RESTART,
 	CTL_PAUSE,
 	CTL_RESUME,
+	CTL_COMMIT,
 };
 
 struct ctl_cmd {
 	enum ctl_verb verb;
 	unsigned secs; /* stop, restart */
 	int sig;       /* kill */
+	char image[72]; /* commit: the new image's name (validated by the engine) */
 };
 
 #define CTL_STOP_DEFAULT_SECS 10

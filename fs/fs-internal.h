@@ -16,6 +16,11 @@ struct fs {
 	uid_t uid;	    /* owner of the fixed nodes */
 	gid_t gid;
 	struct timespec started;
+	char **image_names;	/* slot - 1 -> name: an image's inode, stable for the daemon's run */
+	size_t n_image_names;
+	char images_error[512]; /* images/error */
+	struct incoming *incoming; /* files being copied into images/ */
+	uint64_t next_incoming;
 };
 
 /* Per-open state, in fi->fh. */
@@ -23,7 +28,9 @@ struct open_file {
 	struct fs *fs;
 	enum file_kind kind;
 	uint64_t slot; /* the container (0 for top-level files) */
-	unsigned session; /* exec files: the session */
+	unsigned session; /* exec files: the session; image files: which file */
+	char name[72];	  /* image files: the image */
+	struct incoming *in; /* FILE_INCOMING */
 	const struct cfile *file;
 	struct strbuf snap; /* what a read shows, built at offset 0 */
 	struct strbuf wbuf; /* what was written so far (config files) */
@@ -57,6 +64,26 @@ int exec_open(struct fs *fs, fuse_ino_t ino, int flags, struct open_file *of);
 int exec_rmdir(struct fs *fs, fuse_ino_t parent, const char *name);
 /* Append one entry to a listing being built by opendir. */
 int fs_dir_add(fuse_req_t req, struct strbuf *sb, const char *name, fuse_ino_t ino, mode_t mode);
+
+/* images/ (images-files.c). Engine lock held unless said otherwise. */
+fuse_ino_t images_lookup(struct fs *fs, fuse_ino_t parent, const char *name);
+int images_fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st);
+int images_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct strbuf *sb);
+/* Open; returns 1 if the reply will come later (an export being made). */
+int images_open(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct fuse_file_info *fi,
+		struct open_file *of);
+int images_snapshot(struct fs *fs, struct open_file *of);
+int images_rmdir(struct fs *fs, const char *name);
+void images_create(fuse_req_t req, struct fs *fs, const char *name, mode_t mode,
+		   struct fuse_file_info *fi);
+void images_write(fuse_req_t req, struct fs *fs, struct open_file *of, const char *buf,
+		  size_t size, off_t off);
+void images_read(fuse_req_t req, struct open_file *of, size_t size, off_t off);
+/* close() of a file copied in: import it (answered later). Engine lock NOT held. */
+void images_flush(fuse_req_t req, struct fs *fs, struct open_file *of);
+void images_release(struct fs *fs, struct open_file *of);
+/* Run FN(ARG) on a thread of its own (long work: import, export, commit). */
+int fs_run_async(void (*fn)(void *), void *arg);
 
 /* Record a failure on the container and in the daemon log; returns R for chaining. */
 int fs_fail(struct container *c, int r);

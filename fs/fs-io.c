@@ -234,6 +234,9 @@ static int build_snapshot(struct fs *fs, struct open_file *of)
 	strbuf_free(&of->snap);
 	if (of->kind == FILE_VERSION)
 		return strbuf_addf(&of->snap, "ctrfs %s\n", CTRFS_VERSION);
+	if (of->kind == FILE_IMAGES_CTL || of->kind == FILE_IMAGES_ERROR ||
+	    of->kind == FILE_IMAGE_INFO)
+		return images_snapshot(fs, of);
 	c = engine_container_by_slot(fs->engine, of->slot);
 	if (!c)
 		return -ENOENT;
@@ -281,6 +284,11 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
 		engine_unlock(fs->engine);
 		return;
 	}
+	if (of->kind == FILE_IMAGE_EXPORT || of->kind == FILE_INCOMING) {
+		engine_unlock(fs->engine);
+		images_read(req, of, size, off);
+		return;
+	}
 	/* Everything else is a snapshot made at offset 0, so `cat` sees one consistent view. */
 	if (off == 0 || !of->snap.data)
 		r = build_snapshot(fs, of);
@@ -313,6 +321,69 @@ static void on_ctl_done(void *data, int result)
 	free(p);
 }
 
+struct commit_req {
+	struct fs *fs;
+	fuse_req_t req;
+	struct commit_job *job;
+	uint64_t slot;
+	size_t size;
+	char image[72];
+};
+
+/* The copy runs without the lock; the container stays frozen and busy meanwhile. */
+static void commit_run(void *arg)
+{
+	struct commit_req *cr = arg;
+	char err[512] = "";
+	int r = commit_job_run(cr->job, err, sizeof(err));
+	struct container *c;
+
+	engine_lock(cr->fs->engine);
+	container_commit_finish(cr->job);
+	c = engine_container_by_slot(cr->fs->engine, cr->slot);
+	if (r < 0 && c)
+		container_set_error(c, "Cannot commit to %s: %s", cr->image,
+				    err[0] ? err : strerror(-r));
+	if (r < 0)
+		fuse_reply_err(cr->req, -fs_fail(c, r));
+	else
+		fuse_reply_write(cr->req, cr->size);
+	if (r == 0)
+		log_info("Committed %s to image %s", c ? container_config(c)->name : "?", cr->image);
+	engine_unlock(cr->fs->engine);
+	commit_job_free(cr->job);
+	free(cr);
+}
+
+static void commit(struct fs *fs, fuse_req_t req, struct container *c, const char *image,
+		   size_t size)
+{
+	struct commit_req *cr = calloc(1, sizeof(*cr));
+	int r;
+
+	if (!cr) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	r = container_commit_start(fs->engine, c, image, &cr->job);
+	if (r < 0) {
+		free(cr);
+		fuse_reply_err(req, -fs_fail(c, r));
+		return;
+	}
+	cr->fs = fs;
+	cr->req = req;
+	cr->slot = container_slot(c);
+	cr->size = size;
+	snprintf(cr->image, sizeof(cr->image), "%s", image);
+	if (fs_run_async(commit_run, cr) < 0) {
+		container_commit_finish(cr->job);
+		commit_job_free(cr->job);
+		free(cr);
+		fuse_reply_err(req, EAGAIN);
+	}
+}
+
 static void write_ctl(struct fs *fs, fuse_req_t req, struct container *c, const char *buf,
 		      size_t size)
 {
@@ -336,6 +407,10 @@ static void write_ctl(struct fs *fs, fuse_req_t req, struct container *c, const 
 			fuse_reply_err(req, -r);
 		else
 			fuse_reply_write(req, size);
+		return;
+	}
+	if (cmd.verb == CTL_COMMIT) {
+		commit(fs, req, c, cmd.image, size);
 		return;
 	}
 	p = calloc(1, sizeof(*p));
@@ -444,7 +519,9 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_
 	(void) ino;
 	engine_lock(fs->engine);
 	c = engine_container_by_slot(fs->engine, of->slot);
-	if (!c)
+	if (of->kind == FILE_IMAGES_CTL || of->kind == FILE_INCOMING)
+		images_write(req, fs, of, buf, size, off);
+	else if (!c)
 		fuse_reply_err(req, ENOENT);
 	else if (of->kind == FILE_CTL)
 		write_ctl(fs, req, c, buf, size);

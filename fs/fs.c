@@ -67,7 +67,7 @@ static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 	st->st_blksize = 4096;
 	switch (ino) {
 	case INO_ROOT:
-		fixed_attr(fs, st, S_IFDIR | 0755, 3);
+		fixed_attr(fs, st, S_IFDIR | 0755, 4);
 		return 0;
 	case INO_VERSION:
 		fixed_attr(fs, st, S_IFREG | 0444, 1);
@@ -76,7 +76,13 @@ static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 		fixed_attr(fs, st, S_IFDIR | 0755,
 			   (nlink_t) (2 + engine_container_count(fs->engine)));
 		return 0;
+	case INO_IMAGES:
+	case INO_IMAGES_CTL:
+	case INO_IMAGES_ERROR:
+		return images_fill_attr(fs, ino, st);
 	}
+	if (ino_is_image(ino) || ino_is_incoming(ino))
+		return images_fill_attr(fs, ino, st);
 	if (ino_is_exec(ino))
 		return exec_fill_attr(fs, ino, st);
 	if (!ino_is_container(ino))
@@ -130,8 +136,12 @@ static fuse_ino_t lookup_ino(struct fs *fs, fuse_ino_t parent, const char *name)
 			return INO_VERSION;
 		if (!strcmp(name, "containers"))
 			return INO_CONTAINERS;
+		if (!strcmp(name, "images"))
+			return INO_IMAGES;
 		return 0;
 	}
+	if (parent == INO_IMAGES || ino_is_image(parent))
+		return images_lookup(fs, parent, name);
 	if (parent == INO_CONTAINERS) {
 		c = engine_container_by_name(fs->engine, name);
 		return c ? container_ino(container_slot(c), 0) : 0;
@@ -180,7 +190,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static bool is_writable_kind(enum file_kind k)
 {
-	return k == FILE_CTL || k == FILE_CONFIG || k == FILE_EXEC_CMD || k == FILE_EXEC_ENV ||
+	return k == FILE_IMAGES_CTL || k == FILE_INCOMING || k == FILE_CTL || k == FILE_CONFIG || k == FILE_EXEC_CMD || k == FILE_EXEC_ENV ||
 	       k == FILE_EXEC_STDIN || k == FILE_EXEC_TTY;
 }
 
@@ -200,6 +210,8 @@ static int do_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_s
 			return attr->st_size ? -EINVAL : -EACCES;
 		return 0;
 	}
+	if (ino_is_incoming(ino))
+		return 0; /* cp may truncate, chmod or touch what it copies in: all fine */
 	if (ino_is_container(ino))
 		c = engine_container_by_slot(fs->engine, ino_slot(ino));
 	if (ino_is_container(ino) && !c)
@@ -277,7 +289,13 @@ static int build_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct s
 			r = fs_dir_add(req, sb, "version", INO_VERSION, S_IFREG);
 		if (r == 0)
 			r = fs_dir_add(req, sb, "containers", INO_CONTAINERS, S_IFDIR);
+		if (r == 0)
+			r = fs_dir_add(req, sb, "images", INO_IMAGES, S_IFDIR);
 		return r;
+	}
+	if (ino == INO_IMAGES || ino_is_image(ino)) {
+		strbuf_free(sb);
+		return images_listing(req, fs, ino, sb);
 	}
 	if (ino == INO_CONTAINERS) {
 		for (struct container *c = engine_container_next(fs->engine, NULL); c && r == 0;
@@ -394,6 +412,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	engine_lock(fs->engine);
 	if (ino_is_exec(parent))
 		r = exec_rmdir(fs, parent, name);
+	else if (parent == INO_IMAGES)
+		r = images_rmdir(fs, name);
 	else if (parent != INO_CONTAINERS)
 		r = lookup_ino(fs, parent, name) ? -ENOTDIR : -EPERM;
 	else if (!(c = engine_container_by_name(fs->engine, name)))
@@ -420,11 +440,16 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		      struct fuse_file_info *fi)
 {
-	(void) parent;
-	(void) name;
-	(void) mode;
-	(void) fi;
-	fuse_reply_err(req, EACCES); /* as sysfs: no new files in a synthetic directory */
+	struct fs *fs = fuse_req_userdata(req);
+
+	if (parent != INO_IMAGES) {
+		fuse_reply_err(req, EACCES); /* as sysfs: no new files in a synthetic directory */
+		return;
+	}
+	/* `cp image.tar images/`: the file is imported when it is closed. */
+	engine_lock(fs->engine);
+	images_create(req, fs, name, mode, fi);
+	engine_unlock(fs->engine);
 }
 
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -464,7 +489,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 	fuse_reply_err(req, EPERM);
 }
 
-static int open_file(struct fs *fs, fuse_ino_t ino, struct fuse_file_info *fi,
+static int open_file(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct fuse_file_info *fi,
 		     struct open_file *of)
 {
 	int acc = fi->flags & O_ACCMODE;
@@ -480,6 +505,9 @@ static int open_file(struct fs *fs, fuse_ino_t ino, struct fuse_file_info *fi,
 	}
 	if (ino_is_exec(ino))
 		return exec_open(fs, ino, fi->flags, of);
+	if (ino == INO_IMAGES_CTL || ino == INO_IMAGES_ERROR || ino_is_image(ino) ||
+	    ino_is_incoming(ino))
+		return images_open(req, fs, ino, fi, of);
 	if (!ino_is_container(ino))
 		return -ENOENT;
 	c = engine_container_by_slot(fs->engine, ino_slot(ino));
@@ -511,8 +539,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	engine_lock(fs->engine);
-	r = open_file(fs, ino, fi, of);
+	r = open_file(req, fs, ino, fi, of);
 	engine_unlock(fs->engine);
+	if (r == 1)
+		return; /* answered later (an export being made) */
 	if (r < 0) {
 		closep(&of->log_fd);
 		free(of);
@@ -536,6 +566,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	(void) ino;
 	engine_lock(fs->engine);
 	fs_forget_open(fs, of);
+	images_release(fs, of);
 	if (of->kind == FILE_EXEC_STDIN) {
 		struct container *c = engine_container_by_slot(fs->engine, of->slot);
 		if (c)
@@ -547,6 +578,17 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	strbuf_free(&of->wbuf);
 	free(of);
 	fuse_reply_err(req, 0);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
+
+	(void) ino;
+	if (of->kind == FILE_INCOMING)
+		images_flush(req, of->fs, of);
+	else
+		fuse_reply_err(req, 0);
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -576,6 +618,7 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.link = op_link,
 	.open = op_open,
 	.release = op_release,
+	.flush = op_flush,
 	.read = fs_read,
 	.write = fs_write,
 	.poll = fs_poll,

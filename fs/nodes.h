@@ -11,7 +11,14 @@ enum {
 	INO_ROOT = FUSE_ROOT_ID,
 	INO_VERSION,
 	INO_CONTAINERS,
+	INO_IMAGES,
+	INO_IMAGES_CTL,
+	INO_IMAGES_ERROR,
 };
+
+/* Ranges of inode numbers, one per kind of object (see the helpers below). */
+#define INCOMING_BASE (UINT64_C(1) << 52) /* a file being copied into images/ */
+#define IMAGE_BASE (UINT64_C(1) << 56)	  /* IMAGE_BASE + slot * 16 + file (0: the dir) */
 
 #define CONTAINER_BASE (UINT64_C(1) << 32)
 
@@ -31,6 +38,11 @@ enum file_kind {
 	FILE_EXEC_STATUS, /* exec/N/status: blocks until exit, then the exit code */
 	FILE_EXEC_ERROR,  /* exec/N/error: why it could not start */
 	FILE_EXEC_TTY,	  /* exec/N/tty: "ROWS COLS": run on a terminal of that size; resize */
+	FILE_IMAGES_CTL,  /* images/ctl: import NAME PATH, tag NAME NEWNAME */
+	FILE_IMAGES_ERROR,
+	FILE_IMAGE_INFO,   /* images/NAME/{layers,size,created,cmd,env,workdir,used-by} */
+	FILE_IMAGE_EXPORT, /* images/NAME/export: a docker-save tar, made at open */
+	FILE_INCOMING,	   /* a tar being copied into images/: imported at close */
 };
 
 /* exec inodes: EXEC_BASE + slot << 24 + session << 4 + file; session 0 is exec/ itself
@@ -44,7 +56,7 @@ static inline fuse_ino_t exec_ino(uint64_t slot, unsigned session, unsigned file
 
 static inline bool ino_is_exec(fuse_ino_t ino)
 {
-	return ino >= EXEC_BASE;
+	return ino >= EXEC_BASE && ino < (UINT64_C(1) << 61);
 }
 
 static inline uint64_t exec_ino_slot(fuse_ino_t ino)
@@ -84,7 +96,17 @@ static inline fuse_ino_t container_ino(uint64_t slot, unsigned idx)
 
 static inline bool ino_is_container(fuse_ino_t ino)
 {
-	return ino >= CONTAINER_BASE && ino < (UINT64_C(1) << 60);
+	return ino >= CONTAINER_BASE && ino < INCOMING_BASE;
+}
+
+static inline bool ino_is_image(fuse_ino_t ino)
+{
+	return ino >= IMAGE_BASE && ino < (UINT64_C(1) << 60);
+}
+
+static inline bool ino_is_incoming(fuse_ino_t ino)
+{
+	return ino >= INCOMING_BASE && ino < IMAGE_BASE;
 }
 
 static inline uint64_t ino_slot(fuse_ino_t ino)

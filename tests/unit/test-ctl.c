@@ -35,6 +35,9 @@ int main(void)
 	CHECK(parse("pause", &c) == 0 && c.verb == CTL_PAUSE);
 	CHECK(parse("resume\n", &c) == 0 && c.verb == CTL_RESUME);
 	CHECK(parse("pause 3", &c) == -EINVAL);
+	CHECK(parse("commit web-v2\n", &c) == 0 && c.verb == CTL_COMMIT && !strcmp(c.image, "web-v2"));
+	CHECK(parse("commit", &c) == -EINVAL);
+	CHECK(parse("commit a b", &c) == -EINVAL);
 	CHECK(parse("", &c) == -EINVAL);
 	CHECK(parse("\n", &c) == -EINVAL);
 	CHECK(parse("bogus\n", &c) == -EINVAL);
