@@ -176,6 +176,7 @@ void container_exited(struct engine *e, struct container *c)
 		snprintf(c->error, sizeof(c->error), "%s", c->st.error);
 	container_release_cgroup(c);
 	container_pause_reload(e, c);
+	c->root_gen++; /* the monitor unmounted it */
 	drop_fd(e, &c->monitor_pidfd);
 	drop_fd(e, &c->init_pidfd);
 	drop_fd(e, &c->stop_timerfd);
@@ -196,6 +197,7 @@ void container_report_ready(struct engine *e, struct container *c)
 	}
 	drop_fd(e, &c->report_fd);
 	c->starting = false;
+	c->root_gen++; /* the monitor mounted the root anew */
 	if (c->report.data && !strncmp(c->report.data, "ok", 2)) {
 		container_refresh(e, c);
 	} else if (c->report.data && !strncmp(c->report.data, "err ", 4)) {

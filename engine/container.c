@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "image.h"
 #include "names.h"
+#include "overlay.h"
 #include "cgroup.h"
 
 struct container *container_alloc(struct engine *e)
@@ -298,4 +299,41 @@ int container_stats(struct engine *e, const struct container *c, struct cgroup_s
 	r = cgroup_stats(cg, ret);
 	cgroup_free(cg);
 	return r;
+}
+
+int container_root_open(struct engine *e, struct container *c)
+{
+	char path[PATH_MAX];
+	struct image img;
+	int fd, r;
+
+	if (c->starting) {
+		container_set_error(c, "Container %s is starting", c->cfg.name);
+		return -EBUSY;
+	}
+	r = paths_container_state(&e->paths, c->cfg.name, "rootfs", path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (!overlay_is_mounted(path)) {
+		if (c->st.status == STATUS_RUNNING)
+			return -ENOENT; /* its monitor's mount is not in our namespace */
+		r = image_load(&e->paths, c->cfg.image, &img);
+		if (r == 0) {
+			r = overlay_mount(&e->paths, c->cfg.name, &img, path, false);
+			image_clear(&img);
+		}
+		if (r < 0) {
+			container_set_error(c, "Cannot mount the root of %s: %s", c->cfg.name,
+					    strerror(-r));
+			return r;
+		}
+		c->root_gen++;
+	}
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? negerrno() : fd;
+}
+
+uint64_t container_root_generation(const struct container *c)
+{
+	return c->root_gen;
 }

@@ -166,3 +166,9 @@ const struct engine_paths *engine_paths(const struct engine *e);
 
 /* The container-side paths of the container's volumes, NULL-terminated (NULL if none). */
 char **container_volume_targets(const struct container *c);
+
+/* An O_PATH fd of the container's root filesystem as it is now: a running container's own
+ * mount, or, for a stopped one, the same overlay mounted for browsing (root/). */
+int container_root_open(struct engine *e, struct container *c);
+/* Changes whenever the root is mounted anew: fds from before refer to a detached mount. */
+uint64_t container_root_generation(const struct container *c);

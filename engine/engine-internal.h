@@ -57,6 +57,7 @@ struct container {
 	bool starting; /* a monitor was spawned and has not reported yet */
 	bool paused;   /* frozen by pause; a marker file keeps it across daemon restarts */
 	bool committing; /* its writable layer is being copied into an image */
+	uint64_t root_gen; /* changes whenever its root filesystem is mounted anew */
 	int report_fd;
 	struct strbuf report;
 	int monitor_pidfd;

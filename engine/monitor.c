@@ -20,6 +20,7 @@
 #include "cleanup.h"
 #include "fileio.h"
 #include "image.h"
+#include "overlay.h"
 #include "process.h"
 #include "spawn.h"
 #include "store.h"
@@ -155,31 +156,14 @@ static int open_log(struct monitor *m)
 
 static int mount_rootfs(struct monitor *m)
 {
-	char lower[3072], upper[PATH_MAX], work[PATH_MAX], opts[4096 + 64];
-	struct engine_paths rel = { .data_dir = "." };
 	int r;
 
-	/* Paths relative to the data dir: they keep the options short (more layers fit in the
-	 * one page mount data may take) and keep host paths out of the container's mountinfo. */
-	r = image_lowerdir(&rel, &m->img, lower, sizeof(lower));
-	if (r < 0)
-		return r;
-	paths_container_data(&rel, m->cfg.name, "upper", upper, sizeof(upper));
-	paths_container_data(&rel, m->cfg.name, "work", work, sizeof(work));
 	paths_container_state(&m->paths, m->cfg.name, "rootfs", m->rootfs, sizeof(m->rootfs));
 	if (chdir(m->paths.data_dir) < 0)
 		return negerrno();
-	if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || (mkdir(work, 0700) < 0 && errno != EEXIST))
-		return negerrno();
-	r = fileio_mkdir_p(m->rootfs, 0755);
+	r = overlay_mount(&m->paths, m->cfg.name, &m->img, m->rootfs, true);
 	if (r < 0)
 		return r;
-	umount2(m->rootfs, MNT_DETACH); /* a mount left by a monitor that was killed */
-	if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper,
-		     work) >= (int) sizeof(opts))
-		return -ENAMETOOLONG;
-	if (mount("overlay", m->rootfs, "overlay", MS_NODEV, opts) < 0)
-		return negerrno();
 	m->mounted = true;
 	return chdir("/") < 0 ? negerrno() : 0;
 }

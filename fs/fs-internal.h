@@ -21,6 +21,8 @@ struct fs {
 	char images_error[512]; /* images/error */
 	struct incoming *incoming; /* files being copied into images/ */
 	uint64_t next_incoming;
+	char mountpoint[4096];	   /* where we are mounted: symlinks in root/ are shown under it */
+	struct root_table *roots;  /* root/ nodes (root-files.c) */
 };
 
 /* Per-open state, in fi->fh. */
@@ -84,6 +86,30 @@ void images_flush(fuse_req_t req, struct fs *fs, struct open_file *of);
 void images_release(struct fs *fs, struct open_file *of);
 /* Run FN(ARG) on a thread of its own (long work: import, export, commit). */
 int fs_run_async(void (*fn)(void *), void *arg);
+
+/* root/ (root-files.c): a passthrough of each container's root filesystem. Functions take
+ * the engine lock themselves where they need the container. */
+int root_table_new(struct fs *fs);
+void root_table_free(struct fs *fs);
+int root_lookup_top(struct fs *fs, uint64_t slot, struct fuse_entry_param *e);
+int root_lookup(struct fs *fs, fuse_ino_t parent, const char *name, struct fuse_entry_param *e);
+int root_getattr(struct fs *fs, fuse_ino_t ino, struct stat *st);
+int root_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_set,
+		 struct fuse_file_info *fi, struct stat *ret);
+int root_readlink(struct fs *fs, fuse_ino_t ino, char *buf, size_t size);
+int root_make(struct fs *fs, const struct fuse_ctx *ctx, fuse_ino_t parent, const char *name,
+	      mode_t mode, dev_t rdev, const char *link, struct fuse_entry_param *e);
+int root_create(struct fs *fs, const struct fuse_ctx *ctx, fuse_ino_t parent, const char *name,
+		mode_t mode, int flags, struct fuse_entry_param *e, int *ret_fd);
+int root_remove(struct fs *fs, fuse_ino_t parent, const char *name, bool dir);
+int root_rename(struct fs *fs, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		const char *newname, unsigned flags);
+int root_link(struct fs *fs, fuse_ino_t ino, fuse_ino_t newparent, const char *newname,
+	      struct fuse_entry_param *e);
+int root_open(struct fs *fs, fuse_ino_t ino, int flags);
+int root_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct strbuf *sb);
+void root_forget(struct fs *fs, fuse_ino_t ino, uint64_t nlookup);
+int root_statfs(struct fs *fs, fuse_ino_t ino, struct statvfs *st);
 
 /* Record a failure on the container and in the daemon log; returns R for chaining. */
 int fs_fail(struct container *c, int r);

@@ -274,6 +274,10 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
 	int r = 0;
 
 	(void) ino;
+	if (of->kind == FILE_ROOT) {
+		images_read(req, of, size, off); /* a plain pread of the real file */
+		return;
+	}
 	if (streams)
 		fuse_req_interrupt_func(req, on_interrupt, fs); /* before taking the lock */
 	engine_lock(fs->engine);
@@ -517,6 +521,14 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_
 	struct container *c;
 
 	(void) ino;
+	if (of->kind == FILE_ROOT) {
+		ssize_t n = pwrite(of->log_fd, buf, size, off);
+		if (n < 0)
+			fuse_reply_err(req, errno);
+		else
+			fuse_reply_write(req, (size_t) n);
+		return;
+	}
 	engine_lock(fs->engine);
 	c = engine_container_by_slot(fs->engine, of->slot);
 	if (of->kind == FILE_IMAGES_CTL || of->kind == FILE_INCOMING)

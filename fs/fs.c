@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +25,10 @@ struct fs *fs_new(struct engine *e)
 	if (!fs)
 		return NULL;
 	fs->engine = e;
+	if (root_table_new(fs) < 0) {
+		free(fs);
+		return NULL;
+	}
 	fs->uid = getuid();
 	fs->gid = getgid();
 	clock_gettime(CLOCK_REALTIME, &fs->started);
@@ -31,7 +37,18 @@ struct fs *fs_new(struct engine *e)
 
 void fs_free(struct fs *fs)
 {
+	if (!fs)
+		return;
+	root_table_free(fs);
+	for (size_t i = 0; i < fs->n_image_names; i++)
+		free(fs->image_names[i]);
+	free(fs->image_names);
 	free(fs);
+}
+
+void fs_set_mountpoint(struct fs *fs, const char *path)
+{
+	snprintf(fs->mountpoint, sizeof(fs->mountpoint), "%s", path);
 }
 
 void fs_set_session(struct fs *fs, struct fuse_session *se)
@@ -158,10 +175,28 @@ static fuse_ino_t lookup_ino(struct fs *fs, fuse_ino_t parent, const char *name)
 	return 0;
 }
 
+static void reply_entry_or_err(fuse_req_t req, int r, const struct fuse_entry_param *e)
+{
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_entry(req, e);
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fs *fs = fuse_req_userdata(req);
+	struct fuse_entry_param e = { 0 };
 	fuse_ino_t ino;
+
+	if (ino_is_root(parent)) {
+		reply_entry_or_err(req, root_lookup(fs, parent, name, &e), &e);
+		return;
+	}
+	if (ino_is_container(parent) && ino_index(parent) == 0 && !strcmp(name, "root")) {
+		reply_entry_or_err(req, root_lookup_top(fs, ino_slot(parent), &e), &e);
+		return;
+	}
 
 	engine_lock(fs->engine);
 	ino = lookup_ino(fs, parent, name);
@@ -179,6 +214,14 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	int r;
 
 	(void) fi;
+	if (ino_is_root(ino)) {
+		r = root_getattr(fs, ino, &st);
+		if (r < 0)
+			fuse_reply_err(req, -r);
+		else
+			fuse_reply_attr(req, &st, 0);
+		return;
+	}
 	engine_lock(fs->engine);
 	r = fill_attr(fs, ino, &st);
 	if (r < 0)
@@ -246,6 +289,14 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	struct stat st;
 	int r;
 
+	if (ino_is_root(ino)) {
+		r = root_setattr(fs, ino, attr, to_set, fi, &st);
+		if (r < 0)
+			fuse_reply_err(req, -r);
+		else
+			fuse_reply_attr(req, &st, 0);
+		return;
+	}
 	(void) fi;
 	engine_lock(fs->engine);
 	r = do_setattr(fs, ino, attr, to_set);
@@ -311,6 +362,8 @@ static int build_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct s
 				    container_ino(ino_slot(ino), i), S_IFREG);
 		if (r == 0)
 			r = fs_dir_add(req, sb, "exec", exec_ino(ino_slot(ino), 0, 0), S_IFDIR);
+		if (r == 0)
+			r = fs_dir_add(req, sb, "root", 0xffffffff, S_IFDIR); /* numbered at lookup */
 		return r;
 	}
 	if (ino_is_exec(ino))
@@ -329,9 +382,13 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	/* The listing is a snapshot taken here, so a readdir in pieces stays consistent. */
-	engine_lock(fs->engine);
-	r = build_listing(req, fs, ino, sb);
-	engine_unlock(fs->engine);
+	if (ino_is_root(ino)) {
+		r = root_listing(req, fs, ino, sb);
+	} else {
+		engine_lock(fs->engine);
+		r = build_listing(req, fs, ino, sb);
+		engine_unlock(fs->engine);
+	}
 	if (r < 0) {
 		strbuf_free(sb);
 		free(sb);
@@ -385,6 +442,12 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	struct container *c;
 	int r;
 
+	if (ino_is_root(parent)) {
+		struct fuse_entry_param e = { 0 };
+		reply_entry_or_err(req, root_make(fs, ctx, parent, name, S_IFDIR | mode, 0, NULL, &e),
+				   &e);
+		return;
+	}
 	if (parent != INO_CONTAINERS) {
 		fuse_reply_err(req, EPERM);
 		return;
@@ -409,6 +472,10 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct container *c;
 	int r;
 
+	if (ino_is_root(parent)) {
+		fuse_reply_err(req, -root_remove(fs, parent, name, true));
+		return;
+	}
 	engine_lock(fs->engine);
 	if (ino_is_exec(parent))
 		r = exec_rmdir(fs, parent, name);
@@ -431,10 +498,36 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fs *fs = fuse_req_userdata(req);
 	fuse_ino_t ino;
 
+	if (ino_is_root(parent)) {
+		fuse_reply_err(req, -root_remove(fs, parent, name, false));
+		return;
+	}
 	engine_lock(fs->engine);
 	ino = lookup_ino(fs, parent, name);
 	engine_unlock(fs->engine);
 	fuse_reply_err(req, ino ? EPERM : ENOENT);
+}
+
+static void root_create_reply(fuse_req_t req, struct fs *fs, fuse_ino_t parent, const char *name,
+			      mode_t mode, struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e = { 0 };
+	struct open_file *of = calloc(1, sizeof(*of));
+	int fd = -EBADF, r;
+
+	r = of ? root_create(fs, fuse_req_ctx(req), parent, name, mode, fi->flags, &e, &fd)
+	       : -ENOMEM;
+	if (r < 0) {
+		free(of);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	*of = (struct open_file){ .fs = fs, .kind = FILE_ROOT, .log_fd = fd };
+	fi->fh = (uint64_t) (uintptr_t) of;
+	if (fuse_reply_create(req, &e, fi) != 0) {
+		close(fd);
+		free(of);
+	}
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -442,6 +535,10 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 {
 	struct fs *fs = fuse_req_userdata(req);
 
+	if (ino_is_root(parent)) {
+		root_create_reply(req, fs, parent, name, mode, fi);
+		return;
+	}
 	if (parent != INO_IMAGES) {
 		fuse_reply_err(req, EACCES); /* as sysfs: no new files in a synthetic directory */
 		return;
@@ -455,6 +552,14 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		     dev_t rdev)
 {
+	if (ino_is_root(parent)) {
+		struct fuse_entry_param e = { 0 };
+		struct fs *fs = fuse_req_userdata(req);
+		reply_entry_or_err(req,
+				   root_make(fs, fuse_req_ctx(req), parent, name, mode, rdev, NULL, &e),
+				   &e);
+		return;
+	}
 	(void) parent;
 	(void) name;
 	(void) mode;
@@ -464,6 +569,13 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 
 static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
+	if (ino_is_root(parent)) {
+		struct fuse_entry_param e = { 0 };
+		struct fs *fs = fuse_req_userdata(req);
+		reply_entry_or_err(
+			req, root_make(fs, fuse_req_ctx(req), parent, name, S_IFLNK, 0, link, &e), &e);
+		return;
+	}
 	(void) link;
 	(void) parent;
 	(void) name;
@@ -473,6 +585,11 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 		      const char *newname, unsigned int flags)
 {
+	if (ino_is_root(parent) && ino_is_root(newparent)) {
+		struct fs *fs = fuse_req_userdata(req);
+		fuse_reply_err(req, -root_rename(fs, parent, name, newparent, newname, flags));
+		return;
+	}
 	(void) parent;
 	(void) name;
 	(void) newparent;
@@ -483,6 +600,12 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
+	if (ino_is_root(ino) && ino_is_root(newparent)) {
+		struct fuse_entry_param e = { 0 };
+		struct fs *fs = fuse_req_userdata(req);
+		reply_entry_or_err(req, root_link(fs, ino, newparent, newname, &e), &e);
+		return;
+	}
 	(void) ino;
 	(void) newparent;
 	(void) newname;
@@ -538,6 +661,19 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	if (ino_is_root(ino)) {
+		/* A real file: the page cache is fine, the kernel owns consistency. */
+		*of = (struct open_file){ .fs = fs, .kind = FILE_ROOT };
+		of->log_fd = root_open(fs, ino, fi->flags);
+		if (of->log_fd < 0) {
+			fuse_reply_err(req, -of->log_fd);
+			free(of);
+			return;
+		}
+		fi->fh = (uint64_t) (uintptr_t) of;
+		fuse_reply_open(req, fi);
+		return;
+	}
 	engine_lock(fs->engine);
 	r = open_file(req, fs, ino, fi, of);
 	engine_unlock(fs->engine);
@@ -564,6 +700,12 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
 
 	(void) ino;
+	if (of->kind == FILE_ROOT) {
+		closep(&of->log_fd);
+		free(of);
+		fuse_reply_err(req, 0);
+		return;
+	}
 	engine_lock(fs->engine);
 	fs_forget_open(fs, of);
 	images_release(fs, of);
@@ -578,6 +720,55 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	strbuf_free(&of->wbuf);
 	free(of);
 	fuse_reply_err(req, 0);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	char buf[PATH_MAX];
+	int r = ino_is_root(ino) ? root_readlink(fs, ino, buf, sizeof(buf)) : -EINVAL;
+
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_readlink(req, buf);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	if (ino_is_root(ino))
+		root_forget(fuse_req_userdata(req), ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		if (ino_is_root(forgets[i].ino))
+			root_forget(fuse_req_userdata(req), forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs st = { .f_namemax = 255, .f_bsize = 4096 };
+	int r = ino_is_root(ino) ? root_statfs(fuse_req_userdata(req), ino, &st) : 0;
+
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_statfs(req, &st);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
+	int r = 0;
+
+	(void) ino;
+	if (of->kind == FILE_ROOT)
+		r = (datasync ? fdatasync(of->log_fd) : fsync(of->log_fd)) < 0 ? errno : 0;
+	fuse_reply_err(req, r);
 }
 
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -619,6 +810,11 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.open = op_open,
 	.release = op_release,
 	.flush = op_flush,
+	.readlink = op_readlink,
+	.forget = op_forget,
+	.forget_multi = op_forget_multi,
+	.statfs = op_statfs,
+	.fsync = op_fsync,
 	.read = fs_read,
 	.write = fs_write,
 	.poll = fs_poll,

@@ -9,4 +9,6 @@ struct fs;
 struct fs *fs_new(struct engine *e);
 void fs_free(struct fs *fs);
 void fs_set_session(struct fs *fs, struct fuse_session *se);
+/* Where the filesystem is mounted (symlinks under root/ are shown rebased there). */
+void fs_set_mountpoint(struct fs *fs, const char *path);
 extern const struct fuse_lowlevel_ops fs_ops;

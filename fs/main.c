@@ -198,6 +198,7 @@ int main(int argc, char **argv)
 		goto out_fs;
 	}
 	fs_set_session(fs, se);
+	fs_set_mountpoint(fs, o.mountpoint);
 	if (fuse_set_signal_handlers(se) != 0 || fuse_session_mount(se, o.mountpoint) != 0) {
 		log_error("Cannot mount at %s", o.mountpoint);
 		r = -EIO;

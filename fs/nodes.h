@@ -43,6 +43,7 @@ enum file_kind {
 	FILE_IMAGE_INFO,   /* images/NAME/{layers,size,created,cmd,env,workdir,used-by} */
 	FILE_IMAGE_EXPORT, /* images/NAME/export: a docker-save tar, made at open */
 	FILE_INCOMING,	   /* a tar being copied into images/: imported at close */
+	FILE_ROOT,	   /* a real file under containers/NAME/root/ */
 };
 
 /* exec inodes: EXEC_BASE + slot << 24 + session << 4 + file; session 0 is exec/ itself
@@ -52,6 +53,14 @@ enum file_kind {
 static inline fuse_ino_t exec_ino(uint64_t slot, unsigned session, unsigned file)
 {
 	return EXEC_BASE + (slot << 24) + ((uint64_t) session << 4) + file;
+}
+
+/* root/: real files of a container's root filesystem, numbered as they are first looked up. */
+#define ROOT_BASE (UINT64_C(1) << 61)
+
+static inline bool ino_is_root(fuse_ino_t ino)
+{
+	return ino >= ROOT_BASE;
 }
 
 static inline bool ino_is_exec(fuse_ino_t ino)
