@@ -108,9 +108,17 @@ void container_refresh(struct engine *e, struct container *c)
 	if (store_state_load(&e->paths, c->cfg.name, &st) == 0)
 		c->st = st;
 	if (c->st.status != STATUS_RUNNING) {
-		/* It ran and exited already (an exec failure does): settle it now. */
+		/* It ran and exited already (an exec failure does): settle it now, and remove its
+		 * cgroup once its monitor, which may still be in it, has exited. */
 		if (c->st.error[0])
 			snprintf(c->error, sizeof(c->error), "%s", c->st.error);
+		if (c->monitor_pidfd < 0)
+			c->monitor_pidfd = process_pidfd_checked(c->st.monitor_pid,
+								 c->st.monitor_start);
+		if (c->monitor_pidfd >= 0)
+			engine_watch(e, c->monitor_pidfd, c, EV_MONITOR);
+		else
+			container_release_cgroup(c);
 		container_wake_all(c, false);
 		return;
 	}
