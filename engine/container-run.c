@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "image.h"
 #include "monitor.h"
+#include "network.h"
 #include "process.h"
 
 static int add_op(struct pending_op **list, container_done_fn done, void *data)
@@ -119,6 +120,7 @@ void container_refresh(struct engine *e, struct container *c)
 			engine_watch(e, c->monitor_pidfd, c, EV_MONITOR);
 		else
 			container_release_cgroup(c);
+		network_detach(e, c);
 		container_wake_all(c, false);
 		return;
 	}
@@ -184,6 +186,7 @@ void container_exited(struct engine *e, struct container *c)
 		snprintf(c->error, sizeof(c->error), "%s", c->st.error);
 	container_release_cgroup(c);
 	container_pause_reload(e, c);
+	network_detach(e, c);
 	c->root_gen++; /* the monitor unmounted it */
 	drop_fd(e, &c->monitor_pidfd);
 	drop_fd(e, &c->init_pidfd);
@@ -222,6 +225,8 @@ void container_report_ready(struct engine *e, struct container *c)
 		container_set_error(c, "The monitor of %s died before reporting", c->cfg.name);
 	}
 	strbuf_free(&c->report);
+	if (result < 0)
+		network_detach(e, c); /* it never ran: give back its address and ports */
 	complete_ops(&c->run_ops, result);
 	engine_standby_refill(e); /* off the critical path: this run has its answer */
 	if (result < 0)
@@ -248,9 +253,14 @@ int container_run(struct engine *e, struct container *c, container_done_fn done,
 		container_set_error(c, "No command: write one to cmd");
 		return -EINVAL;
 	}
-	r = add_op(&c->run_ops, done, data);
+	r = network_attach(e, c);
 	if (r < 0)
 		return r;
+	r = add_op(&c->run_ops, done, data);
+	if (r < 0) {
+		network_detach(e, c);
+		return r;
+	}
 	r = -ENOENT;
 	if (e->standby_cmd_fd >= 0) {
 		/* Fast path: a monitor already waits in its own cgroup. */
@@ -269,6 +279,7 @@ int container_run(struct engine *e, struct container *c, container_done_fn done,
 		drop_fd(e, &c->report_fd);
 		c->run_ops = op->next;
 		free(op);
+		network_detach(e, c);
 		container_set_error(c, "Cannot start the monitor: %s", strerror(-r));
 		return r;
 	}

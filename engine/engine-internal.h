@@ -69,7 +69,9 @@ struct container {
 	struct container_waiter *waiters;
 	struct exec_session *sessions;
 	unsigned next_session;
+	struct endpoint *ep; /* its place on a network while it runs (network.c) */
 };
+
 
 struct engine {
 	struct engine_paths paths;
@@ -82,6 +84,8 @@ struct engine {
 	int wake_fd;
 	pthread_t thread;
 	bool thread_running;
+	struct network *networks;
+	uint64_t next_network_slot;
 	/* A monitor started ahead of time, waiting for a container (see monitor_spawn). */
 	int standby_report_fd;
 	int standby_cmd_fd;

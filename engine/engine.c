@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "image.h"
 #include "monitor.h"
+#include "network.h"
 #include "process.h"
 
 void engine_lock(struct engine *e)
@@ -271,11 +272,17 @@ int engine_new(const struct engine_options *o, struct engine **ret, char *err, s
 	}
 	engine_watch(e, e->wake_fd, NULL, EV_WAKE);
 	engine_watch(e, e->inotify_fd, NULL, EV_INOTIFY);
+	r = network_load_all(e);
+	if (r < 0) {
+		snprintf(err, errsize, "Cannot load the networks: %s", strerror(-r));
+		goto fail;
+	}
 	r = load_all(e);
 	if (r < 0) {
 		snprintf(err, errsize, "Cannot load the containers: %s", strerror(-r));
 		goto fail;
 	}
+	network_reconcile(e);
 	*ret = e;
 	return 0;
 fail:
@@ -318,8 +325,10 @@ void engine_free(struct engine *e)
 		struct container *c = e->containers;
 		e->containers = c->next;
 		container_exec_free_all(e, c);
+		free(c->ep);
 		container_free(c);
 	}
+	network_free_all(e);
 	if (e->epfd >= 0)
 		close(e->epfd);
 	if (e->inotify_fd >= 0)

@@ -40,6 +40,11 @@ void config_clear(struct container_config *cfg)
 		for (char **a = cfg->volumes; *a; a++)
 			free(*a);
 	free(cfg->volumes);
+	if (cfg->ports)
+		for (char **a = cfg->ports; *a; a++)
+			free(*a);
+	free(cfg->ports);
+	free(cfg->network);
 	*cfg = (struct container_config){ 0 };
 }
 
@@ -179,6 +184,8 @@ int store_config_to_json(const struct container_config *cfg, char **ret_text)
 	json_object_object_add(o, "cpuset", cfg->cpuset ? json_object_new_string(cfg->cpuset) : NULL);
 	json_object_object_add(o, "pids", json_object_new_uint64(cfg->pids));
 	json_object_object_add(o, "volumes", cfg->volumes ? strv_to_json(cfg->volumes) : NULL);
+	json_object_object_add(o, "network", cfg->network ? json_object_new_string(cfg->network) : NULL);
+	json_object_object_add(o, "ports", cfg->ports ? strv_to_json(cfg->ports) : NULL);
 	return to_text(o, ret_text);
 }
 
@@ -216,6 +223,11 @@ int store_config_from_json(const char *text, struct container_config *ret_cfg)
 	if (r == 0 && json_object_object_get_ex(o, "volumes", &v) &&
 	    !json_object_is_type(v, json_type_null))
 		r = strv_from_json(v, &cfg.volumes);
+	if (r == 0 && json_object_object_get_ex(o, "ports", &v) &&
+	    !json_object_is_type(v, json_type_null))
+		r = strv_from_json(v, &cfg.ports);
+	if (r == 0)
+		r = get_str_dup(o, "network", &cfg.network);
 	if (r < 0) {
 		config_clear(&cfg);
 		return r;
@@ -257,6 +269,7 @@ int store_state_to_json(const struct container_state *st, char **ret_text)
 	json_object_object_add(o, "error", json_object_new_string(st->error));
 	json_object_object_add(o, "cgroup", json_object_new_string(st->cgroup));
 	json_object_object_add(o, "oom_killed", json_object_new_boolean(st->oom_killed));
+	json_object_object_add(o, "veth", json_object_new_string(st->veth));
 	return to_text(o, ret_text);
 }
 
@@ -295,6 +308,8 @@ int store_state_from_json(const char *text, struct container_state *ret_st)
 	if (get_str_buf(o, "cgroup", st.cgroup, sizeof(st.cgroup)) < 0)
 		st.cgroup[0] = '\0';
 	st.oom_killed = json_object_object_get_ex(o, "oom_killed", &v) && json_object_get_boolean(v);
+	if (get_str_buf(o, "veth", st.veth, sizeof(st.veth)) < 0)
+		st.veth[0] = '\0';
 	if (st.pid < 0 || st.monitor_pid < 0)
 		return -EINVAL;
 	*ret_st = st;
@@ -370,4 +385,75 @@ int store_state_load(const struct engine_paths *p, const char *name,
 	if (r < 0)
 		return r;
 	return store_state_from_json(text, ret_st);
+}
+
+/* The endpoint file: its struct lives with the engine, its form here with the other files. */
+#include <arpa/inet.h>
+
+int store_endpoint_save(const struct engine_paths *p, const char *name, const struct endpoint *ep)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	json_object *ports = json_object_new_array();
+	char path[PATH_MAX], ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	const char *text;
+
+	if (!o || !ports)
+		return -ENOMEM;
+	inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
+	inet_ntop(AF_INET, &ep->gateway, gw, sizeof(gw));
+	json_object_object_add(o, "network", json_object_new_string(ep->network));
+	json_object_object_add(o, "bridge", json_object_new_string(ep->bridge));
+	json_object_object_add(o, "ip", json_object_new_string(ip));
+	json_object_object_add(o, "gateway", json_object_new_string(gw));
+	json_object_object_add(o, "prefix", json_object_new_int((int) ep->prefix));
+	for (unsigned i = 0; i < ep->nports; i++) {
+		json_object *port = json_object_new_object();
+		json_object_object_add(port, "proto", json_object_new_int(ep->ports[i].proto));
+		json_object_object_add(port, "host", json_object_new_int(ep->ports[i].host));
+		json_object_object_add(port, "port", json_object_new_int(ep->ports[i].port));
+		json_object_array_add(ports, port);
+	}
+	json_object_object_add(o, "ports", ports);
+	text = json_object_to_json_string(o);
+	if (paths_container_state(p, name, "endpoint.json", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	return fileio_write_atomic(path, text, strlen(text), false);
+}
+
+int store_endpoint_load(const struct engine_paths *p, const char *name, struct endpoint *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ json_object *o = NULL;
+	struct endpoint ep = { 0 };
+	char path[PATH_MAX];
+	json_object *v, *ports;
+	int r;
+
+	if (paths_container_state(p, name, "endpoint.json", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	r = fileio_read_all(path, 1 << 20, &text, NULL);
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(text);
+	if (!o || get_str_buf(o, "network", ep.network, sizeof(ep.network)) < 0 ||
+	    get_str_buf(o, "bridge", ep.bridge, sizeof(ep.bridge)) < 0 ||
+	    !json_object_object_get_ex(o, "ip", &v) ||
+	    inet_pton(AF_INET, json_object_get_string(v), &ep.ip) != 1 ||
+	    !json_object_object_get_ex(o, "gateway", &v) ||
+	    inet_pton(AF_INET, json_object_get_string(v), &ep.gateway) != 1)
+		return -EINVAL;
+	ep.prefix = (unsigned) get_int(o, "prefix", 24);
+	if (json_object_object_get_ex(o, "ports", &ports) &&
+	    json_object_is_type(ports, json_type_array)) {
+		size_t n = json_object_array_length(ports);
+		for (size_t i = 0; i < n && ep.nports < ENDPOINT_MAX_PORTS; i++) {
+			json_object *port = json_object_array_get_idx(ports, i);
+			ep.ports[ep.nports].proto = (int) get_int(port, "proto", 0);
+			ep.ports[ep.nports].host = (uint16_t) get_int(port, "host", 0);
+			ep.ports[ep.nports].port = (uint16_t) get_int(port, "port", 0);
+			ep.nports++;
+		}
+	}
+	*ret = ep;
+	return 0;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -30,6 +31,8 @@ struct container_config {
 	char *cpuset;	     /* a cpu list; NULL: all */
 	uint64_t pids;	     /* max processes; 0: no limit */
 	char **volumes;	     /* HOST:CONTAINER[:ro] lines; NULL-terminated, may be NULL */
+	char *network;	     /* a network's name, "none" or "host"; NULL: the default network */
+	char **ports;	     /* HOSTPORT:PORT/PROTO lines, may be NULL */
 };
 
 enum container_status {
@@ -51,6 +54,7 @@ struct container_state {
 	char error[512];
 	char cgroup[512]; /* where the monitor put the container ("" if nowhere) */
 	bool oom_killed;  /* the last exit was the OOM killer's doing */
+	char veth[16];	  /* the host end of its endpoint's veth ("" if none) */
 };
 
 void config_clear(struct container_config *cfg);
@@ -72,3 +76,24 @@ int store_config_to_json(const struct container_config *cfg, char **ret_text);
 int store_config_from_json(const char *text, struct container_config *ret_cfg);
 int store_state_to_json(const struct container_state *st, char **ret_text);
 int store_state_from_json(const char *text, struct container_state *ret_st);
+
+/* A running container's endpoint, as written to STATE_DIR/containers/NAME/endpoint.json for
+ * its monitor (which makes the veth) and read back after a daemon restart. */
+#define ENDPOINT_MAX_PORTS 64
+struct endpoint {
+	char network[65];
+	char bridge[16];
+	struct in_addr ip;
+	struct in_addr gateway;
+	unsigned prefix;
+	unsigned nports;
+	struct {
+		int proto;
+		uint16_t host, port;
+	} ports[ENDPOINT_MAX_PORTS];
+};
+
+/* The endpoint file the daemon writes for a container's monitor: JSON text <-> fields. */
+int store_endpoint_save(const struct engine_paths *p, const char *name, const struct endpoint *ep);
+/* -ENOENT when the container has no endpoint. */
+int store_endpoint_load(const struct engine_paths *p, const char *name, struct endpoint *ret);
