@@ -1,0 +1,12 @@
+#!/bin/bash
+# e2e: a python client using only os drives a whole lifecycle and checks errno values.
+set -eu
+. "$(dirname "$0")/lib.sh"
+setup
+
+step "client.py"
+python3 "$E2E_DIR/client.py" "$MNT" || fail "client.py failed (see above)"
+
+ctr_rm_all
+leak_check
+pass
