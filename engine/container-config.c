@@ -14,6 +14,8 @@
 #include "cgroup.h"
 #include "resources.h"
 #include "volumes.h"
+#include "network.h"
+#include <netinet/in.h>
 #include <sys/sysinfo.h>
 
 #define CONFIG_MAX_VALUE (64 * 1024)
@@ -25,6 +27,7 @@ static const char *const key_names[] = {
 	[CONTAINER_KEY_ENV] = "env",	     [CONTAINER_KEY_WORKDIR] = "workdir",
 	[CONTAINER_KEY_HOSTNAME] = "hostname", [CONTAINER_KEY_CAPS] = "caps",
 	[CONTAINER_KEY_SECCOMP] = "seccomp",   [CONTAINER_KEY_VOLUMES] = "volumes",
+	[CONTAINER_KEY_NETWORK] = "network",   [CONTAINER_KEY_PORTS] = "ports",
 	[CONTAINER_KEY_MEMORY] = "memory",
 	[CONTAINER_KEY_CPUS] = "cpus",	       [CONTAINER_KEY_CPU_SHARES] = "cpu-shares",
 	[CONTAINER_KEY_CPUSET] = "cpuset",     [CONTAINER_KEY_PIDS] = "pids",
@@ -76,6 +79,49 @@ static int parse_caps(struct container *c, char *text, char ***ret)
 			strv_free(v);
 			return -ENOMEM;
 		}
+	}
+	*ret = v;
+	return 0;
+}
+
+/* HOSTPORT:PORT[/tcp|/udp] lines, normalised to carry the protocol; a host port once per
+ * protocol. */
+static int parse_ports(struct container *c, char *text, char ***ret)
+{
+	char **v = calloc(1, sizeof(char *)), *save = NULL;
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (char *l = strtok_r(text, " \t\n", &save); l; l = strtok_r(NULL, " \t\n", &save)) {
+		int proto;
+		uint16_t host, port;
+		char norm[32], **nv;
+
+		if (network_parse_port(l, &proto, &host, &port) < 0) {
+			container_set_error(c, "Bad port \"%.40s\": HOSTPORT:PORT[/tcp|/udp], ports "
+					       "1-65535", l);
+			strv_free(v);
+			return -EINVAL;
+		}
+		snprintf(norm, sizeof(norm), "%u:%u/%s", host, port,
+			 proto == IPPROTO_TCP ? "tcp" : "udp");
+		for (size_t i = 0; i < n; i++) {
+			if (!strncmp(v[i], norm, strcspn(norm, ":") + 1) &&
+			    !strcmp(strchr(v[i], '/'), strchr(norm, '/'))) {
+				container_set_error(c, "Host port %u/%s is published twice", host,
+						    proto == IPPROTO_TCP ? "tcp" : "udp");
+				strv_free(v);
+				return -EINVAL;
+			}
+		}
+		nv = realloc(v, sizeof(char *) * (n + 2));
+		if (!nv || !(nv[n] = strdup(norm))) {
+			strv_free(nv ? nv : v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[++n] = NULL;
 	}
 	*ret = v;
 	return 0;
@@ -134,13 +180,6 @@ static int apply_limit(struct container *c, struct container_config *cfg, enum c
 	uint64_t v = 0;
 	int r;
 
-	if (!cgroup_controller_available(CGROUP_ROOT, key_controller[key_resource(key)]) &&
-	    strcmp(value, "max") && strcmp(value, "default") && strcmp(value, "all")) {
-		container_set_error(c, "The %s controller is not delegated to ctrfs here (its cgroup "
-				       "is the root of that hierarchy): %s cannot be limited",
-				    key_controller[key_resource(key)], key_names[key]);
-		return -EOPNOTSUPP;
-	}
 	switch (key) {
 	case CONTAINER_KEY_MEMORY:
 		r = resources_parse_memory(value, &v);
@@ -157,7 +196,7 @@ static int apply_limit(struct container *c, struct container_config *cfg, enum c
 	case CONTAINER_KEY_CPU_SHARES:
 		r = resources_parse_shares(value, &v);
 		if (r == 0)
-			cfg->cpu_shares = v;
+			cfg->cpu_shares = v == 1024 ? 0 : v; /* 1024 is the default: no setting */
 		break;
 	case CONTAINER_KEY_CPUSET:
 		if (!strcmp(value, "all")) {
@@ -177,6 +216,18 @@ static int apply_limit(struct container *c, struct container_config *cfg, enum c
 		if (r == 0)
 			cfg->pids = v;
 		break;
+	}
+	/* A value is checked first (EINVAL), then whether it can be enforced here: "no limit"
+	 * (and the default share) needs no controller. */
+	bool no_limit = r == 0 && (key == CONTAINER_KEY_CPUSET ? !cfg->cpuset
+				   : key == CONTAINER_KEY_CPU_SHARES ? (v == 0 || v == 1024)
+								     : v == 0);
+	if (r == 0 && !no_limit &&
+	    !cgroup_controller_available(CGROUP_ROOT, key_controller[key_resource(key)])) {
+		container_set_error(c, "The %s controller is not delegated to ctrfs here (its cgroup "
+				       "is the root of that hierarchy): %s cannot be limited",
+				    key_controller[key_resource(key)], key_names[key]);
+		return -EOPNOTSUPP;
 	}
 	if (r == -EINVAL) {
 		static const char *const forms[] = {
@@ -342,6 +393,27 @@ static int apply(struct engine *e, struct container *c, struct container_config 
 		strv_free(cfg->volumes);
 		cfg->volumes = argv;
 		return 0;
+	case CONTAINER_KEY_NETWORK:
+		if (network_check_name(value) < 0) {
+			container_set_error(c, "Bad network \"%.64s\": a network's name, none or host",
+					    value);
+			return -EINVAL;
+		}
+		if (strcmp(value, "none") && strcmp(value, "host") &&
+		    strcmp(value, NETWORK_DEFAULT) && !network_by_name(e, value)) {
+			container_set_error(c, "Network %s does not exist", value);
+			return -ENOENT;
+		}
+		free(cfg->network);
+		cfg->network = strdup(value);
+		return cfg->network ? 0 : -ENOMEM;
+	case CONTAINER_KEY_PORTS:
+		r = parse_ports(c, value, &argv);
+		if (r < 0)
+			return r;
+		strv_free(cfg->ports);
+		cfg->ports = argv;
+		return 0;
 	case CONTAINER_KEY_SECCOMP:
 		if (strcmp(value, "default") && strcmp(value, "unconfined")) {
 			container_set_error(c, "Bad seccomp \"%.40s\": default or unconfined", value);
@@ -490,6 +562,12 @@ int container_config_get(struct engine *e, const struct container *c, enum conta
 		for (char **v = c->cfg.volumes; v && *v && r == 0; v++)
 			r = strbuf_addf(out, "%s\n", *v);
 		return r;
+	case CONTAINER_KEY_NETWORK:
+		return strbuf_addf(out, "%s\n", c->cfg.network ? c->cfg.network : NETWORK_DEFAULT);
+	case CONTAINER_KEY_PORTS:
+		for (char **v = c->cfg.ports; v && *v && r == 0; v++)
+			r = strbuf_addf(out, "%s\n", *v);
+		return r;
 	default:
 		return get_limit(c, key, out);
 	}
@@ -518,4 +596,9 @@ char **container_volume_targets(const struct container *c)
 		}
 	}
 	return v;
+}
+
+int container_ip(struct engine *e, const struct container *c, struct strbuf *out)
+{
+	return network_container_ip(e, c, out);
 }

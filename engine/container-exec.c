@@ -86,6 +86,10 @@ int container_exec_new(struct engine *e, struct container *c, unsigned *ret_id)
 		container_set_error(c, "Container %s is not running", c->cfg.name);
 		return -EBUSY;
 	}
+	if (c->paused) {
+		container_set_error(c, "Container %s is paused: resume it first", c->cfg.name);
+		return -EBUSY;
+	}
 	for (s = c->sessions; s; s = s->next) {
 		n++;
 		if (s->state == EXEC_EXITED)
@@ -228,7 +232,7 @@ ssize_t container_exec_write_stdin(struct container *c, unsigned id, const char 
 }
 
 int container_exec_start(struct engine *e, struct container *c, unsigned id, const char *line,
-			 size_t len)
+			 size_t len, container_done_fn done, void *data)
 {
 	struct exec_session *s = find(c, id);
 	_cleanup_free_ char *text = NULL;
@@ -244,8 +248,9 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
 		container_set_error(c, "Exec session %u has run a command already", id);
 		return -EBUSY;
 	}
-	if (c->st.status != STATUS_RUNNING || c->starting) {
-		container_set_error(c, "Container %s is not running", c->cfg.name);
+	if (c->st.status != STATUS_RUNNING || c->starting || c->paused) {
+		container_set_error(c, "Container %s is %s", c->cfg.name,
+				    c->paused ? "paused" : "not running");
 		return -EBUSY;
 	}
 	text = strndup(line, len);
@@ -291,7 +296,26 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
 	s->out_wd = inotify_add_watch(e->inotify_fd, path, IN_MODIFY);
 	engine_watch_session(e, s->pidfd, c, id, EV_EXEC_EXIT, EPOLLIN);
 	engine_watch_session(e, s->report_fd, c, id, EV_EXEC_REPORT, EPOLLIN);
-	return 0;
+	s->start_done = done;
+	s->start_data = data;
+	return CONTAINER_PENDING;
+}
+
+/* The helper said how the start went (or died saying nothing): the cmd write may return. */
+static void start_settled(struct exec_session *s)
+{
+	container_done_fn done = s->start_done;
+
+	s->start_done = NULL;
+	if (done)
+		done(s->start_data, 0);
+}
+
+void container_exec_cancel(struct container *c, void *data)
+{
+	for (struct exec_session *s = c->sessions; s; s = s->next)
+		if (s->start_data == data)
+			s->start_done = NULL;
 }
 
 void container_exec_event(struct engine *e, struct container *c, unsigned id,
@@ -310,11 +334,13 @@ void container_exec_event(struct engine *e, struct container *c, unsigned id,
 			buf[strcspn(buf, "\n")] = '\0';
 			if (!strncmp(buf, "fail ", 5))
 				snprintf(s->error, sizeof(s->error), "%s", buf + 5);
+			start_settled(s);
 			return;
 		}
 		engine_unwatch(e, s->report_fd);
 		closep(&s->report_fd);
 		s->report_fd = -EBADF;
+		start_settled(s);
 		return;
 	}
 	/* Our own child: reap it through its pidfd, its status is the command's code. */
@@ -322,6 +348,7 @@ void container_exec_event(struct engine *e, struct container *c, unsigned id,
 		return;
 	s->code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
 	s->state = EXEC_EXITED;
+	start_settled(s);
 	if (s->error[0])
 		container_set_error(c, "exec %u: %s", id, s->error);
 	engine_unwatch(e, s->pidfd);
@@ -407,6 +434,7 @@ void container_exec_free_all(struct engine *e, struct container *c)
 			waitid(P_PIDFD, (id_t) s->pidfd, &info, WEXITED);
 		}
 		wake_session(c, s->id, true);
+		start_settled(s);
 		session_free(e, c, s);
 	}
 }

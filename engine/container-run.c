@@ -71,6 +71,7 @@ void container_cancel(struct engine *e, struct container *c, void *data)
 	(void) e;
 	forget_op(c->run_ops, data);
 	forget_op(c->stop_ops, data);
+	container_exec_cancel(c, data);
 }
 
 static void watch_log(struct engine *e, struct container *c)

@@ -63,6 +63,8 @@ enum container_key {
 	CONTAINER_KEY_CAPS,
 	CONTAINER_KEY_SECCOMP,
 	CONTAINER_KEY_VOLUMES,
+	CONTAINER_KEY_NETWORK,
+	CONTAINER_KEY_PORTS,
 	/* Limits: also writable while the container runs (a live update of its cgroup). */
 	CONTAINER_KEY_MEMORY,
 	CONTAINER_KEY_CPUS,
@@ -131,9 +133,10 @@ size_t container_exec_list(const struct container *c, unsigned *ids, size_t max)
 int container_exec_set_env(struct engine *e, struct container *c, unsigned id, const char *text,
 			   size_t len);
 int container_exec_get_env(const struct container *c, unsigned id, struct strbuf *out);
-/* Start the command (a cmd line). -EBUSY if this session already ran one. */
+/* Start the command (a cmd line): CONTAINER_PENDING, then DONE(DATA, 0) once it runs (or
+ * could not: status and error say why). -EBUSY if this session already ran one. */
 int container_exec_start(struct engine *e, struct container *c, unsigned id, const char *line,
-			 size_t len);
+			 size_t len, container_done_fn done, void *data);
 /* exec/N/stdin opened (+1) or closed (-1): the first open makes the pipe, the last close
  * gives the command end-of-file. */
 int container_exec_stdin_ref(struct container *c, unsigned id, int delta);
@@ -172,3 +175,6 @@ char **container_volume_targets(const struct container *c);
 int container_root_open(struct engine *e, struct container *c);
 /* Changes whenever the root is mounted anew: fds from before refer to a detached mount. */
 uint64_t container_root_generation(const struct container *c);
+
+/* Its address on its network while it runs ("" otherwise), newline-terminated. */
+int container_ip(struct engine *e, const struct container *c, struct strbuf *out);

@@ -40,6 +40,8 @@ struct exec_session {
 	int out_wd;
 	int code;
 	char error[256];
+	container_done_fn start_done; /* the cmd write waits until the command runs */
+	void *start_data;
 };
 
 struct pending_op {
@@ -105,6 +107,8 @@ void container_exec_event(struct engine *e, struct container *c, unsigned id,
 void container_exec_output_grew(struct container *c, int wd);
 /* Re-read the paused marker (adoption) or drop it (the container stopped). */
 void container_pause_reload(struct engine *e, struct container *c);
+/* Forget the pending cmd write registered with DATA. */
+void container_exec_cancel(struct container *c, void *data);
 /* Drop every session (the container goes). */
 void container_exec_free_all(struct engine *e, struct container *c);
 void engine_unwatch(struct engine *e, int fd);

@@ -22,6 +22,8 @@
 #include "image.h"
 #include "overlay.h"
 #include "process.h"
+#include "veth.h"
+#include <net/if.h>
 #include "spawn.h"
 #include "store.h"
 #include "syscall-filter.h"
@@ -124,6 +126,7 @@ struct monitor {
 	struct cgroup *cgroup;
 	struct syscall_filter *filter;
 	bool in_cgroup; /* a standby: the monitor itself is in the container's cgroup */
+	char veth[IFNAMSIZ]; /* the host end of its endpoint */
 	bool oom_killed;
 	bool mounted;
 	char error[512];
@@ -152,6 +155,65 @@ static int open_log(struct monitor *m)
 	paths_container_data(&m->paths, m->cfg.name, "container.log", path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	return fd < 0 ? negerrno() : fd;
+}
+
+/* The container's volumes, then the /etc files the daemon wrote for it (hosts, hostname,
+ * resolv.conf; not for the host's network, where the image's or host's own stay). */
+static char **with_etc_files(struct monitor *m)
+{
+	static const char *const files[] = { "hosts", "hostname", "resolv.conf" };
+	bool host = m->cfg.network && !strcmp(m->cfg.network, "host");
+	size_t n = 0, k = 0;
+	char **v;
+
+	while (m->cfg.volumes && m->cfg.volumes[n])
+		n++;
+	v = calloc(n + ARRAY_SIZE(files) + 1, sizeof(char *));
+	if (!v)
+		return NULL;
+	for (; k < n; k++)
+		v[k] = m->cfg.volumes[k];
+	for (size_t i = 0; i < ARRAY_SIZE(files) && !host; i++) {
+		char path[PATH_MAX];
+		paths_container_state(&m->paths, m->cfg.name, files[i], path, sizeof(path));
+		if (access(path, F_OK) == 0 && asprintf(&v[k], "%s:/etc/%s", path, files[i]) > 0)
+			k++;
+	}
+	return v;
+}
+
+/* The endpoint the daemon planned (endpoint.json): a veth made right inside the init's new
+ * network namespace, before the init goes on. */
+static int connect_network(struct monitor *m, pid_t init)
+{
+	struct endpoint ep;
+	char host[IFNAMSIZ];
+	int fd, r;
+
+	r = store_endpoint_load(&m->paths, m->cfg.name, &ep);
+	if (r == -ENOENT)
+		return 0; /* none, host, or no network */
+	if (r < 0) {
+		snprintf(m->error, sizeof(m->error), "Cannot read the endpoint: %s", strerror(-r));
+		return r;
+	}
+	fd = veth_netns_open(init);
+	if (fd < 0) {
+		snprintf(m->error, sizeof(m->error), "Cannot open the network namespace: %s",
+			 strerror(-fd));
+		return fd;
+	}
+	struct veth_config cfg = { .bridge = ep.bridge, .netns_fd = fd, .id = m->cfg.id,
+				   .addr = ep.ip, .prefix = ep.prefix, .gateway = ep.gateway };
+	r = veth_connect(&cfg, host);
+	close(fd);
+	if (r < 0) {
+		snprintf(m->error, sizeof(m->error), "Cannot connect to network %s: %s", ep.network,
+			 strerror(-r));
+		return r;
+	}
+	snprintf(m->veth, sizeof(m->veth), "%s", host);
+	return 0;
 }
 
 static int mount_rootfs(struct monitor *m)
@@ -289,6 +351,10 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		snprintf(m->error, sizeof(m->error), "Cannot open the log: %s", strerror(-log_fd));
 		return log_fd;
 	}
+	char **volumes = with_etc_files(m);
+	if (!volumes)
+		return -ENOMEM;
+	argv_env[1] = volumes; /* kept for the monitor's life */
 	r = mount_rootfs(m);
 	if (r < 0) {
 		snprintf(m->error, sizeof(m->error), "Cannot mount the root filesystem: %s",
@@ -333,7 +399,8 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		.log_fd = log_fd,
 		.seccomp = m->filter,
 		.caps = m->cfg.caps,
-		.volumes = m->cfg.volumes,
+		.volumes = volumes,
+		.host_network = m->cfg.network && !strcmp(m->cfg.network, "host"),
 	};
 	r = spawn_container(&spec, &child);
 	if (r < 0) {
@@ -352,6 +419,14 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 				 strerror(-r));
 			return r;
 		}
+	}
+	r = connect_network(m, child.pid);
+	if (r < 0) {
+		kill(child.pid, SIGKILL);
+		close(child.go_fd);
+		close(child.report_fd);
+		waitpid(child.pid, NULL, 0);
+		return r;
 	}
 	spawn_release(&child);
 	res = spawn_read_report(&child, msg, sizeof(msg), &err);
@@ -372,6 +447,7 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 	process_start_time(st->monitor_pid, &st->monitor_start);
 	clock_gettime(CLOCK_REALTIME, &st->started);
 	snprintf(st->cgroup, sizeof(st->cgroup), "%s", desc);
+	snprintf(st->veth, sizeof(st->veth), "%s", m->veth);
 	if (res == SPAWN_EXEC_FAILED) {
 		/* The run succeeded as far as the daemon is concerned; the container exits 127
 		 * at once. Record that before reporting, so the caller sees the final state. */
@@ -433,7 +509,7 @@ int monitor_main(int argc, char **argv)
 {
 	struct monitor m = { 0 };
 	struct container_state st = { 0 };
-	char **env = NULL, name[128] = "";
+	char **env[2] = { NULL, NULL }, name[128] = "";
 	pid_t init;
 	int r;
 
@@ -464,7 +540,7 @@ int monitor_main(int argc, char **argv)
 			    strerror(-r));
 		return 1;
 	}
-	init = start(&m, &st, &env);
+	init = start(&m, &st, env);
 	if (init < 0) {
 		cleanup(&m);
 		report_line("err %d %s\n", -init, m.error[0] ? m.error : strerror(-init));

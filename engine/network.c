@@ -589,10 +589,20 @@ int network_attach(struct engine *e, struct container *c)
 	unsigned i;
 	int r;
 
+	paths_container_state(&e->paths, c->cfg.name, NULL, path, sizeof(path));
+	r = fileio_mkdir_p(path, 0700);
+	if (r < 0) {
+		container_set_error(c, "Cannot create %s: %s", path, strerror(-r));
+		return r;
+	}
 	etc_path(e, c, "endpoint.json", path, sizeof(path));
 	unlink(path);
-	if (!strcmp(name, "none") || !strcmp(name, "host"))
-		return write_etc(e, c);
+	if (!strcmp(name, "none") || !strcmp(name, "host")) {
+		r = write_etc(e, c);
+		if (r < 0)
+			container_set_error(c, "Cannot write its /etc files: %s", strerror(-r));
+		return r;
+	}
 	n = network_by_name(e, name);
 	if (!n && !strcmp(name, NETWORK_DEFAULT)) {
 		r = network_create(e, NETWORK_DEFAULT, &n, err, sizeof(err));
@@ -655,8 +665,13 @@ int network_attach(struct engine *e, struct container *c)
 	}
 	c->ep = ep;
 	r = write_etc(e, c);
+	if (r < 0) {
+		container_set_error(c, "Cannot write its /etc files: %s", strerror(-r));
+		network_detach(e, c);
+		return r;
+	}
 	update_peers(e, n->name);
-	return r;
+	return 0;
 }
 
 void network_detach(struct engine *e, struct container *c)

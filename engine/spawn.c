@@ -71,7 +71,7 @@ static __attribute__((noreturn)) void child_main(const struct spawn_spec *spec, 
 		report(report_fd, 'S', errno, "set the hostname");
 		_exit(1);
 	}
-	r = loopback_up();
+	r = spec->host_network ? 0 : loopback_up();
 	if (r < 0) {
 		report(report_fd, 'S', -r, "bring up lo");
 		_exit(1);
@@ -132,7 +132,8 @@ int spawn_container(const struct spawn_spec *spec, struct spawn_child *ret)
 		return negerrno();
 	}
 	/* A fork-like clone (no new stack): the monitor has one thread, so this is safe. */
-	pid = (pid_t) syscall(SYS_clone, NS_FLAGS | SIGCHLD, NULL, NULL, NULL, NULL);
+	unsigned long flags = NS_FLAGS & ~(spec->host_network ? CLONE_NEWNET : 0UL);
+	pid = (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
 		int r = negerrno();
 		close(go[0]);

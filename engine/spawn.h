@@ -3,6 +3,7 @@
  * Runs in the monitor (single-threaded), never in the daemon. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -18,6 +19,7 @@ struct spawn_spec {
 	struct syscall_filter *seccomp; /* NULL: unconfined */
 	char *const *caps;		/* NULL: Docker's default set */
 	char *const *volumes;		/* HOST:CONTAINER[:ro] lines, may be NULL */
+	bool host_network;		/* share the host's network namespace */
 };
 
 struct spawn_child {

@@ -111,5 +111,15 @@ int root_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct strbuf *s
 void root_forget(struct fs *fs, fuse_ino_t ino, uint64_t nlookup);
 int root_statfs(struct fs *fs, fuse_ino_t ino, struct statvfs *st);
 
+/* networks/ (networks-files.c). Engine lock held. */
+fuse_ino_t networks_lookup(struct fs *fs, fuse_ino_t parent, const char *name);
+int networks_fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st);
+int networks_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct strbuf *sb);
+int networks_open(struct fs *fs, fuse_ino_t ino, int flags, struct open_file *of);
+int networks_snapshot(struct fs *fs, struct open_file *of);
+int networks_write(struct fs *fs, struct open_file *of, const char *buf, size_t size);
+int networks_mkdir(struct fs *fs, const char *name, fuse_ino_t *ret);
+int networks_rmdir(struct fs *fs, const char *name);
+
 /* Record a failure on the container and in the daemon log; returns R for chaining. */
 int fs_fail(struct container *c, int r);

@@ -237,6 +237,8 @@ static int build_snapshot(struct fs *fs, struct open_file *of)
 	if (of->kind == FILE_IMAGES_CTL || of->kind == FILE_IMAGES_ERROR ||
 	    of->kind == FILE_IMAGE_INFO)
 		return images_snapshot(fs, of);
+	if (of->kind == FILE_NETWORK)
+		return networks_snapshot(fs, of);
 	c = engine_container_by_slot(fs->engine, of->slot);
 	if (!c)
 		return -ENOENT;
@@ -491,13 +493,29 @@ static void reply_result(fuse_req_t req, size_t size, int r)
 		fuse_reply_write(req, size);
 }
 
+static void on_ctl_done(void *data, int result);
+
+/* The write returns once the command runs (the helper reported), like `run`. */
 static void write_exec_cmd(struct fs *fs, fuse_req_t req, struct open_file *of,
 			   struct container *c, const char *buf, size_t size)
 {
-	int r = fs_fail(c, container_exec_start(fs->engine, c, of->session, buf, size));
+	struct park *p = calloc(1, sizeof(*p));
+	int r;
 
+	if (!p) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	*p = (struct park){ .fs = fs, .req = req, .kind = PARK_CTL, .slot = of->slot,
+			    .size = size };
+	r = container_exec_start(fs->engine, c, of->session, buf, size, on_ctl_done, p);
+	if (r == CONTAINER_PENDING) {
+		park_link(fs, p);
+		return;
+	}
+	free(p);
 	if (r < 0)
-		fuse_reply_err(req, -r);
+		fuse_reply_err(req, -fs_fail(c, r));
 	else
 		fuse_reply_write(req, size);
 }
@@ -533,6 +551,8 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_
 	c = engine_container_by_slot(fs->engine, of->slot);
 	if (of->kind == FILE_IMAGES_CTL || of->kind == FILE_INCOMING)
 		images_write(req, fs, of, buf, size, off);
+	else if (of->kind == FILE_NETWORK)
+		reply_result(req, size, networks_write(fs, of, buf, size));
 	else if (!c)
 		fuse_reply_err(req, ENOENT);
 	else if (of->kind == FILE_CTL)

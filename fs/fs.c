@@ -84,7 +84,7 @@ static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 	st->st_blksize = 4096;
 	switch (ino) {
 	case INO_ROOT:
-		fixed_attr(fs, st, S_IFDIR | 0755, 4);
+		fixed_attr(fs, st, S_IFDIR | 0755, 5);
 		return 0;
 	case INO_VERSION:
 		fixed_attr(fs, st, S_IFREG | 0444, 1);
@@ -97,7 +97,11 @@ static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 	case INO_IMAGES_CTL:
 	case INO_IMAGES_ERROR:
 		return images_fill_attr(fs, ino, st);
+	case INO_NETWORKS:
+		return networks_fill_attr(fs, ino, st);
 	}
+	if (ino_is_network(ino))
+		return networks_fill_attr(fs, ino, st);
 	if (ino_is_image(ino) || ino_is_incoming(ino))
 		return images_fill_attr(fs, ino, st);
 	if (ino_is_exec(ino))
@@ -155,8 +159,12 @@ static fuse_ino_t lookup_ino(struct fs *fs, fuse_ino_t parent, const char *name)
 			return INO_CONTAINERS;
 		if (!strcmp(name, "images"))
 			return INO_IMAGES;
+		if (!strcmp(name, "networks"))
+			return INO_NETWORKS;
 		return 0;
 	}
+	if (parent == INO_NETWORKS || ino_is_network(parent))
+		return networks_lookup(fs, parent, name);
 	if (parent == INO_IMAGES || ino_is_image(parent))
 		return images_lookup(fs, parent, name);
 	if (parent == INO_CONTAINERS) {
@@ -233,7 +241,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static bool is_writable_kind(enum file_kind k)
 {
-	return k == FILE_IMAGES_CTL || k == FILE_INCOMING || k == FILE_CTL || k == FILE_CONFIG || k == FILE_EXEC_CMD || k == FILE_EXEC_ENV ||
+	return k == FILE_IMAGES_CTL || k == FILE_INCOMING || k == FILE_NETWORK || k == FILE_CTL || k == FILE_CONFIG || k == FILE_EXEC_CMD || k == FILE_EXEC_ENV ||
 	       k == FILE_EXEC_STDIN || k == FILE_EXEC_TTY;
 }
 
@@ -255,6 +263,17 @@ static int do_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_s
 	}
 	if (ino_is_incoming(ino))
 		return 0; /* cp may truncate, chmod or touch what it copies in: all fine */
+	if (ino_is_network(ino)) {
+		struct stat st;
+		int r = networks_fill_attr(fs, ino, &st);
+		if (r < 0)
+			return r;
+		if (to_set & owner_bits)
+			return -EPERM;
+		if ((to_set & FUSE_SET_ATTR_SIZE) && (!(st.st_mode & 0200) || attr->st_size))
+			return attr->st_size ? -EINVAL : -EACCES;
+		return 0;
+	}
 	if (ino_is_container(ino))
 		c = engine_container_by_slot(fs->engine, ino_slot(ino));
 	if (ino_is_container(ino) && !c)
@@ -342,7 +361,13 @@ static int build_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct s
 			r = fs_dir_add(req, sb, "containers", INO_CONTAINERS, S_IFDIR);
 		if (r == 0)
 			r = fs_dir_add(req, sb, "images", INO_IMAGES, S_IFDIR);
+		if (r == 0)
+			r = fs_dir_add(req, sb, "networks", INO_NETWORKS, S_IFDIR);
 		return r;
+	}
+	if (ino == INO_NETWORKS || ino_is_network(ino)) {
+		strbuf_free(sb);
+		return networks_listing(req, fs, ino, sb);
 	}
 	if (ino == INO_IMAGES || ino_is_image(ino)) {
 		strbuf_free(sb);
@@ -448,6 +473,17 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 				   &e);
 		return;
 	}
+	if (parent == INO_NETWORKS) {
+		fuse_ino_t ino = 0;
+		engine_lock(fs->engine);
+		r = networks_mkdir(fs, name, &ino);
+		if (r < 0)
+			fuse_reply_err(req, -r);
+		else
+			reply_entry(req, fs, ino);
+		engine_unlock(fs->engine);
+		return;
+	}
 	if (parent != INO_CONTAINERS) {
 		fuse_reply_err(req, EPERM);
 		return;
@@ -481,6 +517,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		r = exec_rmdir(fs, parent, name);
 	else if (parent == INO_IMAGES)
 		r = images_rmdir(fs, name);
+	else if (parent == INO_NETWORKS)
+		r = networks_rmdir(fs, name);
 	else if (parent != INO_CONTAINERS)
 		r = lookup_ino(fs, parent, name) ? -ENOTDIR : -EPERM;
 	else if (!(c = engine_container_by_name(fs->engine, name)))
@@ -631,6 +669,8 @@ static int open_file(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct fuse_
 	if (ino == INO_IMAGES_CTL || ino == INO_IMAGES_ERROR || ino_is_image(ino) ||
 	    ino_is_incoming(ino))
 		return images_open(req, fs, ino, fi, of);
+	if (ino_is_network(ino))
+		return networks_open(fs, ino, fi->flags, of);
 	if (!ino_is_container(ino))
 		return -ENOENT;
 	c = engine_container_by_slot(fs->engine, ino_slot(ino));

@@ -14,9 +14,11 @@ enum {
 	INO_IMAGES,
 	INO_IMAGES_CTL,
 	INO_IMAGES_ERROR,
+	INO_NETWORKS,
 };
 
 /* Ranges of inode numbers, one per kind of object (see the helpers below). */
+#define NETWORK_BASE (UINT64_C(1) << 48)  /* NETWORK_BASE + slot * 16 + file (0: the dir) */
 #define INCOMING_BASE (UINT64_C(1) << 52) /* a file being copied into images/ */
 #define IMAGE_BASE (UINT64_C(1) << 56)	  /* IMAGE_BASE + slot * 16 + file (0: the dir) */
 
@@ -44,6 +46,7 @@ enum file_kind {
 	FILE_IMAGE_EXPORT, /* images/NAME/export: a docker-save tar, made at open */
 	FILE_INCOMING,	   /* a tar being copied into images/: imported at close */
 	FILE_ROOT,	   /* a real file under containers/NAME/root/ */
+	FILE_NETWORK,	   /* networks/NAME/{subnet,gateway,bridge,driver,ipam,endpoints,error} */
 };
 
 /* exec inodes: EXEC_BASE + slot << 24 + session << 4 + file; session 0 is exec/ itself
@@ -105,7 +108,12 @@ static inline fuse_ino_t container_ino(uint64_t slot, unsigned idx)
 
 static inline bool ino_is_container(fuse_ino_t ino)
 {
-	return ino >= CONTAINER_BASE && ino < INCOMING_BASE;
+	return ino >= CONTAINER_BASE && ino < NETWORK_BASE;
+}
+
+static inline bool ino_is_network(fuse_ino_t ino)
+{
+	return ino >= NETWORK_BASE && ino < INCOMING_BASE;
 }
 
 static inline bool ino_is_image(fuse_ino_t ino)

@@ -57,14 +57,18 @@ static void nft_ctx_freep(struct nft_ctx **p)
  * evaluation error (a bad value, overlapping intervals): EEXIST for the overlap, EINVAL else. */
 static int nft_error(const char *msg)
 {
+	char first[256];
+
 	if (!msg)
 		return -EIO;
+	/* Only the first line: the next ones echo the command, which holds user-given names. */
+	snprintf(first, sizeof(first), "%.*s", (int) strcspn(msg, "\n"), msg);
 	for (int e = 1; e < 134; e++) {
 		const char *s = strerrordesc_np(e);
-		if (s && strstr(msg, s))
+		if (s && strstr(first, s))
 			return -e;
 	}
-	return strstr(msg, "overlaps") ? -EEXIST : -EINVAL;
+	return strstr(first, "overlaps") ? -EEXIST : -EINVAL;
 }
 
 /* Run one nftables command (or a batch: one transaction), formatted from FMT. The output, if

@@ -21,7 +21,8 @@
  * as a ctrfs bridge (traffic between two ctrfs bridges is dropped: networks are isolated), set
  * route_localnet on BRIDGE (so 127.0.0.1:PORT can be DNATed to it, see nat_port_add) and enable
  * net.ipv4.ip_forward (never disabled again: other users of the host may rely on it). Creates the
- * table on first use. Idempotent. -EEXIST when SUBNET overlaps a network already added. */
+ * table on first use. Idempotent. -EEXIST when SUBNET overlaps a network already added; -ENOENT
+ * when BRIDGE does not exist (create it first). */
 int nat_network_add(const struct cidr *subnet, const char *bridge);
 
 /* Undo nat_network_add for SUBNET and BRIDGE; elements already gone are fine. Deletes the

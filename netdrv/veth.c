@@ -137,11 +137,12 @@ static int open_inside(void *arg)
  * gateway. */
 static int configure_inside(const struct veth_config *cfg, const char *ifname)
 {
+	_cleanup_nlsock_ struct nl_sock *sock = NULL;
 	struct inside in = { .ifname = ifname };
 	int r;
 
 	r = netlink_in_netns(cfg->netns_fd, open_inside, &in);
-	_cleanup_nlsock_ struct nl_sock *sock = in.sock;
+	sock = in.sock; /* also when open_inside failed after opening it */
 	if (r < 0)
 		return r;
 	r = netlink_link_up(sock, in.ifindex);
@@ -160,9 +161,9 @@ int veth_connect(const struct veth_config *cfg, char ret_host[IFNAMSIZ])
 	_cleanup_nlsock_ struct nl_sock *sock = NULL;
 	const char *ifname = cfg->ifname ? cfg->ifname : "eth0";
 	char host[IFNAMSIZ];
-	int master, r = -EEXIST;
+	int master, r;
 
-	if (!cfg->bridge || !cfg->id || !*cfg->id || cfg->netns_fd < 0 ||
+	if (!netlink_ifname_valid(cfg->bridge) || !cfg->id || !*cfg->id || cfg->netns_fd < 0 ||
 	    !netlink_ifname_valid(ifname) || cfg->prefix < 1 || cfg->prefix > 32)
 		return -EINVAL;
 	r = netlink_open(-1, &sock);

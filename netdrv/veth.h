@@ -27,9 +27,9 @@ struct veth_config {
  * default route inside the namespace. The host-side name is derived from CFG->id; on a collision
  * the next candidate is tried. On any failure the pair is deleted again (which takes its address
  * and route with it): nothing is left half-made.
- * Returns 0 and the host-side name in RET_HOST (IFNAMSIZ bytes), or -errno: -ENODEV / -EINVAL
- * when the bridge is missing / not a bridge, -EEXIST when CFG->ifname already exists in the
- * namespace, -EINVAL for a bad argument. */
+ * Returns 0 and the host-side name in RET_HOST (IFNAMSIZ bytes), or -errno: -ENODEV when the
+ * bridge is missing, -EOPNOTSUPP when it is a device that cannot take ports, -EEXIST when
+ * CFG->ifname already exists in the namespace, -EINVAL for a bad argument. */
 int veth_connect(const struct veth_config *cfg, char ret_host[IFNAMSIZ]);
 
 /* Delete the pair whose host end is HOST_NAME. 0 when it is already gone (the namespace died and
