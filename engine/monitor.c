@@ -23,6 +23,7 @@
 #include "overlay.h"
 #include "process.h"
 #include "veth.h"
+#include "etcfiles.h"
 #include <net/if.h>
 #include "spawn.h"
 #include "store.h"
@@ -157,31 +158,6 @@ static int open_log(struct monitor *m)
 	return fd < 0 ? negerrno() : fd;
 }
 
-/* The container's volumes, then the /etc files the daemon wrote for it (hosts, hostname,
- * resolv.conf; not for the host's network, where the image's or host's own stay). */
-static char **with_etc_files(struct monitor *m)
-{
-	static const char *const files[] = { "hosts", "hostname", "resolv.conf" };
-	bool host = m->cfg.network && !strcmp(m->cfg.network, "host");
-	size_t n = 0, k = 0;
-	char **v;
-
-	while (m->cfg.volumes && m->cfg.volumes[n])
-		n++;
-	v = calloc(n + ARRAY_SIZE(files) + 1, sizeof(char *));
-	if (!v)
-		return NULL;
-	for (; k < n; k++)
-		v[k] = m->cfg.volumes[k];
-	for (size_t i = 0; i < ARRAY_SIZE(files) && !host; i++) {
-		char path[PATH_MAX];
-		paths_container_state(&m->paths, m->cfg.name, files[i], path, sizeof(path));
-		if (access(path, F_OK) == 0 && asprintf(&v[k], "%s:/etc/%s", path, files[i]) > 0)
-			k++;
-	}
-	return v;
-}
-
 /* The endpoint the daemon planned (endpoint.json): a veth made right inside the init's new
  * network namespace, before the init goes on. */
 static int connect_network(struct monitor *m, pid_t init)
@@ -214,6 +190,24 @@ static int connect_network(struct monitor *m, pid_t init)
 	}
 	snprintf(m->veth, sizeof(m->veth), "%s", host);
 	return 0;
+}
+
+/* hosts, hostname and resolv.conf the daemon prepared, into the root (not for the host's
+ * network, where the image's own stay). */
+static int install_etc(struct monitor *m)
+{
+	char dir[PATH_MAX];
+	int fd, r;
+
+	if (m->cfg.network && !strcmp(m->cfg.network, "host"))
+		return 0;
+	fd = open(m->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return negerrno();
+	paths_container_state(&m->paths, m->cfg.name, NULL, dir, sizeof(dir));
+	r = etcfiles_install(fd, dir, NULL);
+	close(fd);
+	return r;
 }
 
 static int mount_rootfs(struct monitor *m)
@@ -351,13 +345,15 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		snprintf(m->error, sizeof(m->error), "Cannot open the log: %s", strerror(-log_fd));
 		return log_fd;
 	}
-	char **volumes = with_etc_files(m);
-	if (!volumes)
-		return -ENOMEM;
-	argv_env[1] = volumes; /* kept for the monitor's life */
 	r = mount_rootfs(m);
 	if (r < 0) {
 		snprintf(m->error, sizeof(m->error), "Cannot mount the root filesystem: %s",
+			 strerror(-r));
+		return r;
+	}
+	r = install_etc(m);
+	if (r < 0) {
+		snprintf(m->error, sizeof(m->error), "Cannot write /etc/hosts and friends: %s",
 			 strerror(-r));
 		return r;
 	}
@@ -399,7 +395,7 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		.log_fd = log_fd,
 		.seccomp = m->filter,
 		.caps = m->cfg.caps,
-		.volumes = volumes,
+		.volumes = m->cfg.volumes,
 		.host_network = m->cfg.network && !strcmp(m->cfg.network, "host"),
 	};
 	r = spawn_container(&spec, &child);

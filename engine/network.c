@@ -30,6 +30,8 @@
 #include "pool.h"
 #include "runenv.h"
 #include "veth.h"
+#include "etcfiles.h"
+#include "overlay.h"
 #include <fcntl.h>
 
 struct network {
@@ -524,12 +526,26 @@ static int write_hosts(struct engine *e, struct container *c)
 	return r;
 }
 
-/* Every container on NETWORK learns the current set of names. */
+/* Every running container on NETWORK learns the current set of names: its prepared file is
+ * rewritten, then copied into its root (through its monitor's mount, resolving inside it). */
 static void update_peers(struct engine *e, const char *network)
 {
-	for (struct container *c = e->containers; c; c = c->next)
-		if (c->ep && !strcmp(c->ep->network, network))
-			write_hosts(e, c);
+	for (struct container *c = e->containers; c; c = c->next) {
+		char dir[PATH_MAX], rootfs[PATH_MAX];
+		int fd;
+
+		if (!c->ep || strcmp(c->ep->network, network) || write_hosts(e, c) < 0)
+			continue;
+		paths_container_state(&e->paths, c->cfg.name, NULL, dir, sizeof(dir));
+		paths_container_state(&e->paths, c->cfg.name, "rootfs", rootfs, sizeof(rootfs));
+		if (c->st.status != STATUS_RUNNING || !overlay_is_mounted(rootfs))
+			continue; /* not started yet: its monitor installs the file */
+		fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			etcfiles_install(fd, dir, "hosts");
+			close(fd);
+		}
+	}
 }
 
 /* The host's resolvers, less the ones on loopback (unreachable from the container). */
