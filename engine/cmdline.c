@@ -5,14 +5,11 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "strv.h"
 
 void cmdline_free(char **argv)
 {
-	if (!argv)
-		return;
-	for (char **a = argv; *a; a++)
-		free(*a);
-	free(argv);
+	strv_free(argv);
 }
 
 static int push_word(char ***argv, int *argc, struct strbuf *word)

@@ -12,6 +12,7 @@
 #include "image-commit.h"
 #include "image.h"
 #include "names.h"
+#include "strv.h"
 
 struct commit_job {
 	struct engine *e;
@@ -22,35 +23,6 @@ struct commit_job {
 	char **cmd, **env, *workdir, **volumes;
 	bool thaw;
 };
-
-static char **strv_dup(char *const *v)
-{
-	size_t n = 0;
-	char **out;
-
-	while (v && v[n])
-		n++;
-	if (!v)
-		return NULL;
-	out = calloc(n + 1, sizeof(char *));
-	for (size_t i = 0; out && i < n; i++)
-		if (!(out[i] = strdup(v[i]))) {
-			for (size_t j = 0; j < i; j++)
-				free(out[j]);
-			free(out);
-			return NULL;
-		}
-	return out;
-}
-
-static void strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **a = v; *a; a++)
-		free(*a);
-	free(v);
-}
 
 int container_commit_start(struct engine *e, struct container *c, const char *image,
 			   struct commit_job **ret)

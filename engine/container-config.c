@@ -10,6 +10,7 @@
 #include "engine-internal.h"
 #include "image.h"
 #include "names.h"
+#include "strv.h"
 #include "caps.h"
 #include "cgroup.h"
 #include "resources.h"
@@ -20,7 +21,6 @@
 
 #define CONFIG_MAX_VALUE (64 * 1024)
 
-static void strv_free(char **v);
 
 static const char *const key_names[] = {
 	[CONTAINER_KEY_IMAGE] = "image",     [CONTAINER_KEY_CMD] = "cmd",
@@ -266,14 +266,6 @@ static int apply_live(struct container *c, const struct container_config *cfg,
 	return r;
 }
 
-static void strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **a = v; *a; a++)
-		free(*a);
-	free(v);
-}
 
 /* KEY=VALUE lines into a vector; a later duplicate key replaces the earlier one. */
 static int parse_env(struct container *c, char *text, char ***ret)

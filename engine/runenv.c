@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "strv.h"
 
 void runenv_hostname(const struct container_config *cfg, char buf[64])
 {
@@ -16,20 +17,7 @@ void runenv_hostname(const struct container_config *cfg, char buf[64])
 
 void runenv_free(char **env)
 {
-	if (!env)
-		return;
-	for (char **e = env; *e; e++)
-		free(*e);
-	free(env);
-}
-
-static size_t count(char *const *v)
-{
-	size_t n = 0;
-
-	while (v && v[n])
-		n++;
-	return n;
+	strv_free(env);
 }
 
 /* Set KV (KEY=VALUE) in ENV of USED entries: replace the same key or append. */
@@ -59,7 +47,7 @@ int runenv_build(const struct container_config *cfg, const struct image *img, ch
 		"HOME=/root",
 		"TERM=xterm",
 	};
-	size_t n = ARRAY_SIZE(defaults) + 1 + count(img->env) + count(cfg->env) + count(extra);
+	size_t n = ARRAY_SIZE(defaults) + 1 + strv_length(img->env) + strv_length(cfg->env) + strv_length(extra);
 	char **env = calloc(n + 1, sizeof(char *));
 	char hostname[64], kv[80];
 	size_t used = 0;

@@ -250,30 +250,21 @@ static int do_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_s
 	const int owner_bits = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
 	struct container *c = NULL;
 
-	if (ino_is_exec(ino)) {
+	if (ino_is_exec(ino) || ino_is_network(ino)) {
 		struct stat st;
-		int r = exec_fill_attr(fs, ino, &st);
+		int r = ino_is_exec(ino) ? exec_fill_attr(fs, ino, &st)
+					 : networks_fill_attr(fs, ino, &st);
 		if (r < 0)
 			return r;
 		if (to_set & owner_bits)
 			return -EPERM;
+		/* `echo x > file` truncates first: fine on writable files, changes nothing. */
 		if ((to_set & FUSE_SET_ATTR_SIZE) && (!(st.st_mode & 0222) || attr->st_size))
 			return attr->st_size ? -EINVAL : -EACCES;
 		return 0;
 	}
 	if (ino_is_incoming(ino))
 		return 0; /* cp may truncate, chmod or touch what it copies in: all fine */
-	if (ino_is_network(ino)) {
-		struct stat st;
-		int r = networks_fill_attr(fs, ino, &st);
-		if (r < 0)
-			return r;
-		if (to_set & owner_bits)
-			return -EPERM;
-		if ((to_set & FUSE_SET_ATTR_SIZE) && (!(st.st_mode & 0200) || attr->st_size))
-			return attr->st_size ? -EINVAL : -EACCES;
-		return 0;
-	}
 	if (ino_is_container(ino))
 		c = engine_container_by_slot(fs->engine, ino_slot(ino));
 	if (ino_is_container(ino) && !c)
