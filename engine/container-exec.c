@@ -231,6 +231,44 @@ ssize_t container_exec_write_stdin(struct container *c, unsigned id, const char 
 	return n < 0 ? negerrno() : n;
 }
 
+/* Stop a helper of ours and reap it: no zombie, nothing left in the cgroup. */
+static void kill_helper(struct exec_child *h)
+{
+	siginfo_t info;
+
+	if (h->pidfd >= 0) {
+		process_signal(h->pidfd, SIGKILL);
+		waitid(P_PIDFD, (id_t) h->pidfd, &info, WEXITED);
+		close(h->pidfd);
+		h->pidfd = -EBADF;
+	}
+	closep(&h->report_fd);
+	closep(&h->sock);
+}
+
+/* The container's exec spawner, started if it has none. */
+static int spawner_get(struct engine *e, struct container *c, struct exec_child **ret)
+{
+	struct exec_child *h;
+	int r;
+
+	if (!c->exec_ready) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		r = exec_spawn(e->self_exe, &e->paths, c->cfg.name, h);
+		if (r < 0) {
+			free(h);
+			return r;
+		}
+		c->exec_ready = h;
+		/* If it dies (its container went, or it could not join), we reap it. */
+		engine_watch_session(e, h->pidfd, c, 0, EV_EXEC_EXIT, EPOLLIN);
+	}
+	*ret = c->exec_ready;
+	return 0;
+}
+
 int container_exec_start(struct engine *e, struct container *c, unsigned id, const char *line,
 			 size_t len, container_done_fn done, void *data)
 {
@@ -238,7 +276,7 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
 	_cleanup_free_ char *text = NULL;
 	_cleanup_close_ int out = -EBADF, null = -EBADF;
 	char path[PATH_MAX];
-	struct exec_child child;
+	struct exec_child child = { .pidfd = -EBADF, .report_fd = -EBADF, .sock = -EBADF };
 	char **argv = NULL;
 	int argc, r;
 
@@ -264,29 +302,32 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
 							   : "Bad command line: unterminated quote");
 		return -EINVAL;
 	}
-	r = exec_save_request(&e->paths, c->cfg.name, id, argv, s->env, s->rows, s->cols);
-	cmdline_free(argv);
-	if (r < 0)
-		return r;
 	output_path(e, c, id, path, sizeof(path));
 	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (out < 0 || null < 0)
+	if (out < 0 || null < 0) {
+		cmdline_free(argv);
 		return negerrno();
-	int ctl[2];
-	if (pipe2(ctl, O_CLOEXEC) < 0)
-		return negerrno();
-	r = exec_spawn(e->self_exe, &e->paths, c->cfg.name, id,
-		       s->stdin_read >= 0 ? s->stdin_read : null, out, ctl[0], &child);
-	close(ctl[0]);
-	if (r < 0)
-		close(ctl[1]);
-	else
-		s->ctl_write = ctl[1];
+	}
+	/* The container's spawner, already in its cgroup and namespaces, clones the helper. */
+	struct exec_child *spawner;
+	int ctl[2] = { -1, -1 };
+	r = spawner_get(e, c, &spawner);
+	if (r == 0 && pipe2(ctl, O_CLOEXEC) < 0)
+		r = negerrno();
+	if (r == 0)
+		r = exec_assign(spawner, argv, s->env, s->rows, s->cols,
+				s->stdin_read >= 0 ? s->stdin_read : null, out, ctl[0], &child);
+	cmdline_free(argv);
+	closep(&ctl[0]);
 	if (r < 0) {
-		container_set_error(c, "Cannot start the exec helper: %s", strerror(-r));
+		closep(&ctl[1]);
+		container_set_error(c, "Cannot start the command: %s", strerror(-r));
+		if (r == -EPIPE || r == -ECONNRESET)
+			container_exec_standby_stop(e, c); /* it died: the next exec makes another */
 		return r;
 	}
+	s->ctl_write = ctl[1];
 	closep(&s->stdin_read);
 	s->stdin_read = -EBADF;
 	s->pid = child.pid;
@@ -318,12 +359,34 @@ void container_exec_cancel(struct container *c, void *data)
 			s->start_done = NULL;
 }
 
+void container_exec_standby(struct engine *e, struct container *c)
+{
+	struct exec_child *unused;
+
+	if (c->st.status == STATUS_RUNNING)
+		spawner_get(e, c, &unused); /* made now, off any exec's path */
+}
+
+void container_exec_standby_stop(struct engine *e, struct container *c)
+{
+	if (!c->exec_ready)
+		return;
+	engine_unwatch(e, c->exec_ready->pidfd);
+	kill_helper(c->exec_ready);
+	free(c->exec_ready);
+	c->exec_ready = NULL;
+}
+
 void container_exec_event(struct engine *e, struct container *c, unsigned id,
 			  enum event_kind kind)
 {
 	struct exec_session *s = find(c, id);
 	siginfo_t info = { 0 };
 
+	if (id == 0) { /* the spawner died (its container went): reap it */
+		container_exec_standby_stop(e, c);
+		return;
+	}
 	if (!s)
 		return;
 	if (kind == EV_EXEC_REPORT) {
@@ -425,6 +488,7 @@ int container_exec_remove(struct engine *e, struct container *c, unsigned id)
 
 void container_exec_free_all(struct engine *e, struct container *c)
 {
+	container_exec_standby_stop(e, c);
 	while (c->sessions) {
 		struct exec_session *s = c->sessions;
 		c->sessions = s->next;

@@ -185,6 +185,7 @@ void container_exited(struct engine *e, struct container *c)
 	}
 	if (c->st.error[0])
 		snprintf(c->error, sizeof(c->error), "%s", c->st.error);
+	container_exec_standby_stop(e, c); /* it is in the cgroup: it goes first */
 	container_release_cgroup(c);
 	container_pause_reload(e, c);
 	network_detach(e, c);
@@ -212,6 +213,7 @@ void container_report_ready(struct engine *e, struct container *c)
 	c->root_gen++; /* the monitor mounted the root anew */
 	if (c->report.data && !strncmp(c->report.data, "ok", 2)) {
 		container_refresh(e, c);
+		container_exec_standby(e, c);
 	} else if (c->report.data && !strncmp(c->report.data, "err ", 4)) {
 		char *msg;
 		result = -(int) strtol(c->report.data + 4, &msg, 10);

@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "container.h"
+#include "exec.h"
 #include "paths.h"
 
 /* What an epoll event is about: stored in epoll_event.data.u64 as (slot << 8 | kind), so a
@@ -72,6 +73,7 @@ struct container {
 	struct exec_session *sessions;
 	unsigned next_session;
 	struct endpoint *ep; /* its place on a network while it runs (network.c) */
+	struct exec_child *exec_ready; /* an exec helper already in its cgroup and namespaces */
 };
 
 
@@ -107,6 +109,10 @@ void container_exec_event(struct engine *e, struct container *c, unsigned id,
 void container_exec_output_grew(struct container *c, int wd);
 /* Re-read the paused marker (adoption) or drop it (the container stopped). */
 void container_pause_reload(struct engine *e, struct container *c);
+/* Keep an exec helper ready for a running container (from the event thread only), or stop
+ * it (the container stopped). */
+void container_exec_standby(struct engine *e, struct container *c);
+void container_exec_standby_stop(struct engine *e, struct container *c);
 /* Forget the pending cmd write registered with DATA. */
 void container_exec_cancel(struct container *c, void *data);
 /* Drop every session (the container goes). */

@@ -5,6 +5,7 @@
  * filter and no_new_privs. The helper's exit status is the command's exit code. */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "paths.h"
@@ -14,21 +15,24 @@
 struct exec_child {
 	pid_t pid;
 	int pidfd;
-	int report_fd; /* "ok\n" once the command runs; "fail SENTENCE\n" if it could not start */
+	int report_fd; /* a spawner: "ready\n" or "fail SENTENCE\n"; a session: "ok\n" once
+			* the command runs, "fail SENTENCE\n" if it could not start */
+	int sock;      /* a spawner: where requests go */
 };
 
-/* Write the session's command, extra env and terminal size (ROWS 0: no terminal) for the
- * helper to read. */
-int exec_save_request(const struct engine_paths *p, const char *name, unsigned session,
-		      char *const *argv, char *const *env, unsigned rows, unsigned cols);
-
-/* Start the helper for session SESSION of container NAME, with STDIN_FD as the command's
- * stdin, OUT_FD as its stdout and stderr, and CTL_FD carrying "winsize ROWS COLS" lines for
- * a command on a terminal. */
+/* Start the exec spawner of container NAME: a helper that joins the container's cgroup (the
+ * slow part on cgroup v1) and all its namespaces once, then serves every exec of the
+ * container's life by cloning a session helper for each (exec_assign). */
 int exec_spawn(const char *self_exe, const struct engine_paths *p, const char *name,
-	       unsigned session, int stdin_fd, int out_fd, int ctl_fd, struct exec_child *ret);
+	       struct exec_child *ret);
 
-/* The helper: `ctrfs --exec STATE_DIR DATA_DIR NAME SESSION`, report pipe on fd 3, control
- * pipe on fd 4. With a terminal, the command gets a new pty of the container's own devpts (never
- * the caller's terminal, so TIOCSTI cannot reach it) and the helper relays it. */
+/* Give a command to SPAWNER: ARGV, extra ENV, a terminal of ROWS x COLS (ROWS 0: none),
+ * STDIN_FD as its stdin, OUT_FD as its stdout and stderr, CTL_FD carrying "winsize ROWS COLS"
+ * lines. RET is the session helper: our child, whose exit status is the command's code. */
+int exec_assign(struct exec_child *spawner, char *const *argv, char *const *env, unsigned rows,
+		unsigned cols, int stdin_fd, int out_fd, int ctl_fd, struct exec_child *ret);
+
+/* The spawner: `ctrfs --exec STATE_DIR DATA_DIR NAME`, start report on fd 3, request socket
+ * on fd 4. With a terminal, a command gets a new pty of the container's own devpts (never the
+ * caller's terminal, so TIOCSTI cannot reach it) and its session helper relays it. */
 int exec_main(int argc, char **argv);
