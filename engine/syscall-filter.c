@@ -8,7 +8,13 @@
 #include <errno.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 
@@ -30,19 +36,45 @@ static const char *const denied[] = {
 	"vm86old",
 };
 
+/* Compiled once to BPF (libseccomp would compile again at every seccomp_load), then loaded
+ * with one prctl: what every container start and every exec pays is that call alone. */
 struct syscall_filter {
-	scmp_filter_ctx ctx;
+	struct sock_fprog prog;
 };
+
+static int compile(scmp_filter_ctx ctx, struct sock_fprog *ret)
+{
+	_cleanup_close_ int fd = memfd_create("ctrfs-seccomp", MFD_CLOEXEC);
+	struct stat st;
+	void *code;
+
+	if (fd < 0)
+		return negerrno();
+	if (seccomp_export_bpf(ctx, fd) < 0 || fstat(fd, &st) < 0 || st.st_size == 0 ||
+	    st.st_size % sizeof(struct sock_filter))
+		return -EINVAL;
+	code = malloc((size_t) st.st_size);
+	if (!code)
+		return -ENOMEM;
+	if (pread(fd, code, (size_t) st.st_size, 0) != st.st_size) {
+		free(code);
+		return -EIO;
+	}
+	ret->filter = code;
+	ret->len = (unsigned short) (st.st_size / sizeof(struct sock_filter));
+	return 0;
+}
 
 int syscall_filter_new(struct syscall_filter **ret)
 {
 	struct syscall_filter *f = calloc(1, sizeof(*f));
+	scmp_filter_ctx ctx;
 	int r = 0;
 
 	if (!f)
 		return -ENOMEM;
-	f->ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!f->ctx) {
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx) {
 		free(f);
 		return -ENOMEM;
 	}
@@ -50,16 +82,19 @@ int syscall_filter_new(struct syscall_filter **ret)
 		int nr = seccomp_syscall_resolve_name(denied[i]);
 		if (nr == __NR_SCMP_ERROR)
 			continue; /* not on this architecture */
-		r = seccomp_rule_add(f->ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
 	}
 	/* New namespaces: clone with any CLONE_NEW* flag is refused, plain fork/threads pass. */
 	if (r == 0)
-		r = seccomp_rule_add(f->ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
 				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
 	if (r == 0)
-		r = seccomp_rule_add(f->ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (r == 0)
+		r = compile(ctx, &f->prog);
+	seccomp_release(ctx);
 	if (r < 0) {
-		syscall_filter_free(f);
+		free(f);
 		return r;
 	}
 	*ret = f;
@@ -68,13 +103,14 @@ int syscall_filter_new(struct syscall_filter **ret)
 
 int syscall_filter_load(struct syscall_filter *f)
 {
-	return seccomp_load(f->ctx);
+	/* no_new_privs is set already (or we have CAP_SYS_ADMIN): a plain filter install. */
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &f->prog) < 0 ? negerrno() : 0;
 }
 
 void syscall_filter_free(struct syscall_filter *f)
 {
 	if (!f)
 		return;
-	seccomp_release(f->ctx);
+	free(f->prog.filter);
 	free(f);
 }
