@@ -531,6 +531,8 @@ int monitor_main(int argc, char **argv)
 
 	r = store_config_load(&m.paths, name, &m.cfg);
 	if (r < 0) {
+		if (m.in_cgroup && m.cgroup && cgroup_leave(m.cgroup, getpid()) == 0)
+			m.in_cgroup = false;
 		cleanup(&m);
 		report_line("err %d Cannot load the configuration of %s: %s\n", -r, name,
 			    strerror(-r));
@@ -538,6 +540,10 @@ int monitor_main(int argc, char **argv)
 	}
 	init = start(&m, &st, env);
 	if (init < 0) {
+		/* It never ran: nothing of it may stay, the cgroup included (even if we sit in it,
+		 * this once paying the move out: a failed start is not the fast path). */
+		if (m.in_cgroup && m.cgroup && cgroup_leave(m.cgroup, getpid()) == 0)
+			m.in_cgroup = false;
 		cleanup(&m);
 		report_line("err %d %s\n", -init, m.error[0] ? m.error : strerror(-init));
 		return 1;

@@ -174,10 +174,23 @@ static int stat_fd(int fd, struct stat *st)
 	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? negerrno() : 0;
 }
 
-static int fill_entry(struct rnode *n, struct fuse_entry_param *e)
+static int rebased_link(struct fs *fs, struct rnode *n, char *buf, size_t size);
+
+/* A symlink's size is the length of what readlink shows: its rebased target. */
+static void fix_link_size(struct fs *fs, struct rnode *n, struct stat *st)
+{
+	char buf[PATH_MAX];
+
+	if (S_ISLNK(st->st_mode) && rebased_link(fs, n, buf, sizeof(buf)) == 0)
+		st->st_size = (off_t) strlen(buf);
+}
+
+static int fill_entry(struct fs *fs, struct rnode *n, struct fuse_entry_param *e)
 {
 	int r = stat_fd(n->fd, &e->attr);
 
+	if (r == 0)
+		fix_link_size(fs, n, &e->attr);
 	e->ino = n->ino;
 	e->attr.st_ino = n->ino;
 	e->attr_timeout = e->entry_timeout = 0;
@@ -204,7 +217,7 @@ int root_lookup_top(struct fs *fs, uint64_t slot, struct fuse_entry_param *e)
 		return -EIO;
 	}
 	n = intern(fs->roots, slot, gen, fd, &st, "");
-	return n ? fill_entry(n, e) : -ENOMEM;
+	return n ? fill_entry(fs, n, e) : -ENOMEM;
 }
 
 static bool bad_name(const char *name)
@@ -238,7 +251,7 @@ static int lookup_child(struct fs *fs, struct rnode *parent, const char *name,
 		return -EIO;
 	}
 	n = intern(fs->roots, parent->slot, parent->gen, fd, &st, path);
-	return n ? fill_entry(n, e) : -ENOMEM;
+	return n ? fill_entry(fs, n, e) : -ENOMEM;
 }
 
 int root_lookup(struct fs *fs, fuse_ino_t parent, const char *name, struct fuse_entry_param *e)
@@ -260,8 +273,10 @@ int root_getattr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 
 	if (r == 0)
 		r = stat_fd(n->fd, st);
-	if (r == 0)
+	if (r == 0) {
+		fix_link_size(fs, n, st);
 		st->st_ino = ino;
+	}
 	return r;
 }
 
@@ -349,14 +364,19 @@ static void resolve_in_root(const char *dir, const char *target, char *out, size
 
 int root_readlink(struct fs *fs, fuse_ino_t ino, char *buf, size_t size)
 {
-	char target[PATH_MAX], dir[PATH_MAX], inside[PATH_MAX];
-	struct container *c;
 	struct rnode *n;
-	ssize_t len;
 	int r = live(fs, ino, &n);
 
-	if (r < 0)
-		return r;
+	return r < 0 ? r : rebased_link(fs, n, buf, size);
+}
+
+static int rebased_link(struct fs *fs, struct rnode *n, char *buf, size_t size)
+{
+	char target[PATH_MAX], dir[PATH_MAX], inside[PATH_MAX];
+	struct container *c;
+	ssize_t len;
+	int r;
+
 	len = readlinkat(n->fd, "", target, sizeof(target) - 1);
 	if (len < 0)
 		return negerrno();
@@ -488,7 +508,9 @@ int root_open(struct fs *fs, fuse_ino_t ino, int flags)
 	proc_path(n->fd, proc);
 	/* Reopening through the O_PATH fd reaches exactly that file, not whatever a path names
 	 * now; O_NOFOLLOW keeps a symlink from being opened through. */
-	fd = open(proc, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_DIRECT)) | O_CLOEXEC);
+	/* Without O_NOFOLLOW: the magic link itself is a symlink; the O_PATH fd never was one
+	 * we would follow (a symlink node is opened by the kernel only through readlink). */
+	fd = open(proc, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_DIRECT | O_NOFOLLOW)) | O_CLOEXEC);
 	return fd < 0 ? negerrno() : fd;
 }
 
