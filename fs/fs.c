@@ -16,6 +16,12 @@
 #include "cleanup.h"
 #include "fs-internal.h"
 #include "log.h"
+#include <linux/fuse.h>
+
+#ifndef FOPEN_PARALLEL_DIRECT_WRITES
+#define FOPEN_PARALLEL_DIRECT_WRITES (1 << 6) /* Linux 6.2 */
+#endif
+#define CTL_SIZE 4096
 
 
 struct fs *fs_new(struct engine *e)
@@ -125,6 +131,8 @@ static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 		return -ENOENT;
 	st->st_mode = S_IFREG | cfile_mode(f, cfg->mode);
 	st->st_nlink = 1;
+	if (f->kind == FILE_CTL)
+		st->st_size = CTL_SIZE; /* see reply_open_parallel() */
 	if (f->kind == FILE_LOGS || f->kind == FILE_LOGS_NOW) {
 		uint64_t size = 0;
 		container_log_size(fs->engine, c, &size);
@@ -682,6 +690,8 @@ static int open_file(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct fuse_
 	return 0;
 }
 
+static void reply_open_parallel(fuse_req_t req, const struct fuse_file_info *fi);
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = fuse_req_userdata(req);
@@ -722,7 +732,25 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (of->kind == FILE_WAIT || of->kind == FILE_EXEC_STATUS || of->kind == FILE_EXEC_STDIN)
 		fi->nonseekable = 1;
 	fi->fh = (uint64_t) (uintptr_t) of;
+	if (of->kind == FILE_CTL) {
+		reply_open_parallel(req, fi);
+		return;
+	}
 	fuse_reply_open(req, fi);
+}
+
+/* ctl: the kernel serializes direct writes to one inode unless the open allows parallel
+ * ones (and the write ends within the file's size: ctl reports 4096, as sysfs files do).
+ * Without this, a `stop 3600` in progress would hold back a `kill` or a shorter `stop` on
+ * the same container. libfuse 3.14 has no field for the flag, so the reply is built here. */
+static void reply_open_parallel(fuse_req_t req, const struct fuse_file_info *fi)
+{
+	struct fuse_open_out arg = {
+		.fh = fi->fh,
+		.open_flags = FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES,
+	};
+
+	fuse_reply_buf(req, (const char *) &arg, sizeof(arg));
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -816,10 +844,10 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void) userdata;
-	/* Reads of a stream may park: never let the kernel read ahead or cache. */
-	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
-	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
-		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	/* Reads of a stream may park: never let the kernel read ahead or cache. No atomic
+	 * O_TRUNC: with it the kernel sets a file's size to 0 at open, and a ctl write would
+	 * then reach past the end (serialized, see reply_open_parallel()). */
+	conn->want &= ~(FUSE_CAP_AUTO_INVAL_DATA | FUSE_CAP_ATOMIC_O_TRUNC);
 }
 
 const struct fuse_lowlevel_ops fs_ops = {

@@ -101,7 +101,7 @@ assert_range() {
 # assert_file FILE EXPECTED: the file holds exactly EXPECTED and a newline
 assert_file() {
 	local got
-	got=$(cat -- "$1" && echo x) || fail "cannot read $1"
+	got=$(timeout 10 cat -- "$1" && echo x) || fail "cannot read $1 (or it blocked for 10 s)"
 	got=${got%x}
 	[ "$got" == "$2"$'\n' ] ||
 		fail "$1: expected [$(printf %q "$2"$'\n')], got [$(printf %q "$got")]"
@@ -110,7 +110,7 @@ assert_file() {
 # assert_file_empty FILE: an empty value (nothing, or a lone newline)
 assert_file_empty() {
 	local got
-	got=$(cat -- "$1" && echo x) || fail "cannot read $1"
+	got=$(timeout 10 cat -- "$1" && echo x) || fail "cannot read $1 (or it blocked for 10 s)"
 	got=${got%x}
 	[ -z "$got" ] || [ "$got" == $'\n' ] || fail "$1: expected empty, got [$(printf %q "$got")]"
 }
@@ -427,6 +427,9 @@ leak_check() {
 	left=$(ls -A "$C")
 	[ -z "$left" ] || fail "containers left: $left"
 	"$PY" -S "$E2E_DIR/leaks.py" check-running || fail "leaks found (see LEAK lines above)"
+	# a network stays (like docker0), the endpoint (veth) of a removed container does not
+	left=$(ip -o link show type veth 2>/dev/null | cut -d: -f2 | tr -d ' ' | tr '\n' ' ')
+	[ -z "$left" ] || fail "veth links left in the test's network namespace: $left"
 	stop_daemon
 	"$PY" -S "$E2E_DIR/leaks.py" check-stopped ||
 		fail "leaks found after the daemon stopped (see LEAK lines above)"

@@ -38,6 +38,24 @@ done
 ids=$(for ((i = 1; i <= N; i++)); do cat "$C/c$i/id"; done | sort -u | wc -l)
 assert_eq "$N" "$ids" "distinct ids"
 
+step "run written by 3 shells at once: exactly one succeeds, the others get EBUSY"
+ctr_new once
+echo 'sleep 1000' >"$C/once/cmd"
+pids=()
+for i in 1 2 3; do
+	errno_of write "$C/once/ctl" run >"$T/once.$i" &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do
+	wait "$p"
+done
+assert_eq "0 16 16" "$(cat "$T"/once.* | sort -n | tr '\n' ' ' | sed 's/ $//')" "errnos of 3 concurrent runs"
+assert_file "$C/once/status" running
+ctr_record once >/dev/null
+echo 'kill KILL' >"$C/once/ctl"
+assert_eq 137 "$(ctr_wait once)" "exit code of once"
+rmdir "$C/once"
+
 step "$N containers removed concurrently"
 pids=()
 for ((i = 1; i <= N; i++)); do

@@ -41,10 +41,21 @@ assert_eq "" "$(ctr_out i 'sh -c "ls /bin/zz-file 2>/dev/null; true"')" "j's /bi
 step "only fds 0 1 2 are open in the container"
 assert_eq $'0\n1\n2' "$(ctr_out i 'sh -c '\''ls /proc/$$/fd; :'\')" "fds of pid 1"
 
-step "network: only lo"
-out=$(ctr_out i 'cat /proc/net/dev')
-ifaces=$(tail -n +3 <<<"$out" | cut -d: -f1 | tr -d ' ' | tr '\n' ' ')
-assert_eq "lo " "$ifaces" "interfaces inside"
+step "network: a network namespace of its own"
+# ifaces_of OUTPUT: the interface names in a /proc/net/dev
+ifaces_of() {
+	tail -n +3 <<<"$1" | cut -d: -f1 | tr -d ' ' | tr '\n' ' '
+}
+if [ -e "$C/i/network" ]; then
+	# the default network gives an eth0; none of the host's links are seen
+	inside=$(ifaces_of "$(ctr_out i 'cat /proc/net/dev')")
+	assert_eq "lo eth0 " "$inside" "interfaces inside on network $(cat "$C/i/network")"
+	for l in $(ifaces_of "$(cat /proc/net/dev)"); do
+		[ "$l" == lo ] || assert_not_contains " $inside" " $l " "interfaces inside"
+	done
+	echo none >"$C/i/network"
+fi
+assert_eq "lo " "$(ifaces_of "$(ctr_out i 'cat /proc/net/dev')")" "interfaces inside without a network"
 
 step "/sys is read-only"
 out=$(ctr_out i 'sh -c '\''touch /sys/x 2>/dev/null && echo writable || echo refused; grep " /sys " /proc/mounts | cut -d" " -f4 | cut -d, -f1'\')

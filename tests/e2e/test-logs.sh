@@ -49,7 +49,7 @@ assert_range 0 1000 "$ELAPSED" "ms taken by tail -n 1 logs while running"
 assert_match '^line[0-9]$' "$(timeout 3 tail -n 1 "$C/l1/logs")" "tail -n 1 logs"
 
 step "logs-now is a snapshot taken at open"
-python3 - "$C/l1" <<'EOF'
+timeout 10 "$PY" - "$C/l1" <<'EOF'
 import os, sys, time
 d = sys.argv[1]
 s1 = os.stat(d + "/logs").st_size
@@ -123,7 +123,7 @@ printf '%s\n' "$TICKER" >"$C/l3/cmd"
 echo run >"$C/l3/ctl"
 ctr_record l3 >/dev/null
 sleep 0.3
-out=$(python3 - "$C/l3/logs" <<'EOF'
+out=$(timeout 20 "$PY" - "$C/l3/logs" <<'EOF'
 import os, select, sys
 fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
 data = b""
@@ -177,7 +177,7 @@ step "stdout and stderr are interleaved as written"
 ctr_new l4
 ctr_run l4 'sh -c "echo out1; echo err1 >&2; echo out2; echo err2 >&2"'
 assert_eq 0 "$(ctr_wait l4)" "exit code of l4"
-assert_eq $'out1\nerr1\nout2\nerr2' "$(cat "$C/l4/logs")" "logs of l4"
+assert_eq $'out1\nerr1\nout2\nerr2' "$(timeout 10 cat "$C/l4/logs")" "logs of l4"
 
 step "output without a final newline, binary bytes and 1 MB are kept exactly"
 ctr_new l6
@@ -193,7 +193,7 @@ ctr_run l8 'sh -c "yes abcdefghi | head -n 100000"'
 assert_eq 0 "$(ctr_wait l8)" "exit code of 1 MB of output"
 assert_eq 1000000 "$(stat -c %s "$C/l8/logs")" "size of 1 MB of logs"
 want=$(yes abcdefghi | head -n 100000 | md5sum)
-assert_eq "$want" "$(md5sum <"$C/l8/logs")" "md5 of cat logs"
+assert_eq "$want" "$(timeout 10 cat "$C/l8/logs" | md5sum)" "md5 of cat logs"
 assert_eq "$want" "$(md5sum <"$C/l8/logs-now")" "md5 of cat logs-now"
 assert_eq "abcdefghi" "$(tail -n 1 "$C/l8/logs")" "tail -n 1 of 1 MB of logs"
 

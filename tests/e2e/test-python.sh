@@ -5,7 +5,7 @@ set -eu
 setup
 
 step "client.py"
-python3 "$E2E_DIR/client.py" "$MNT" || fail "client.py failed (see above)"
+timeout 60 "$PY" "$E2E_DIR/client.py" "$MNT" || fail "client.py failed with status $? (see above)"
 
 ctr_rm_all
 leak_check

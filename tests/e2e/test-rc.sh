@@ -11,7 +11,7 @@ fi
 setup
 
 step "client.rc"
-out=$("$RC_BIN" "$E2E_DIR/client.rc" "$MNT") || fail "client.rc failed: $out"
+out=$(timeout 30 "$RC_BIN" "$E2E_DIR/client.rc" "$MNT") || fail "client.rc failed ($?): $out"
 assert_eq $'hello from rc\nrcbox-done\nrc: ok' "$out" "output of client.rc"
 assert_eq "" "$(ls -A "$C")" "containers after client.rc"
 

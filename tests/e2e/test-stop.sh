@@ -132,6 +132,26 @@ for k in $kids; do
 	[ ! -d "/proc/$k" ] || fail "child $k of s5 survived the stop: $(cat "/proc/$k/stat")"
 done
 
+step "a second stop with a shorter SECS kills after its own SECS"
+# From a shell, `>` truncates, and the kernel serializes that with the pending write: the
+# second command is sent through python's os.open without O_TRUNC, as a program would.
+ctr_new s7
+ctr_run s7 "$IGNORES_TERM"
+settle
+start=$(now_ms)
+sh -c "echo 'stop 5' > '$C/s7/ctl'; echo \$? > '$T/stop5.rc'" &
+first=$!
+sleep 0.3
+timed python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.write(fd, b"stop 1\n")' "$C/s7/ctl"
+assert_eq 0 "$RC" "status of stop 1 while a stop 5 is pending"
+assert_range 500 2500 "$ELAPSED" "ms taken by stop 1 issued while a stop 5 is pending"
+wait "$first"
+assert_eq 0 "$(cat "$T/stop5.rc")" "status of the pending stop 5"
+assert_range 900 3000 $(($(now_ms) - start)) "ms until the pending stop 5 returned"
+assert_file "$C/s7/status" "exited 137"
+
 ctr_rm_all
 leak_check
 pass
