@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -359,16 +360,41 @@ void container_exec_cancel(struct container *c, void *data)
 			s->start_done = NULL;
 }
 
+/* The spawner is made a moment after the container starts, not at once: a container that
+ * exits at once (a build step, /bin/true) then never pays for one, and a container that runs
+ * has it ready before anyone execs. */
+#define EXEC_PREPARE_DELAY_MS 150
+
 void container_exec_standby(struct engine *e, struct container *c)
+{
+	struct itimerspec its = { .it_value.tv_nsec = EXEC_PREPARE_DELAY_MS * 1000000L };
+
+	if (c->st.status != STATUS_RUNNING || c->exec_ready || c->prep_timerfd >= 0)
+		return;
+	c->prep_timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (c->prep_timerfd < 0)
+		return;
+	if (timerfd_settime(c->prep_timerfd, 0, &its, NULL) < 0 ||
+	    engine_watch(e, c->prep_timerfd, c, EV_EXEC_PREPARE) < 0)
+		closep(&c->prep_timerfd);
+}
+
+void container_exec_prepare_due(struct engine *e, struct container *c)
 {
 	struct exec_child *unused;
 
-	if (c->st.status == STATUS_RUNNING)
+	engine_unwatch(e, c->prep_timerfd);
+	closep(&c->prep_timerfd);
+	if (c->st.status == STATUS_RUNNING && !c->paused)
 		spawner_get(e, c, &unused); /* made now, off any exec's path */
 }
 
 void container_exec_standby_stop(struct engine *e, struct container *c)
 {
+	if (c->prep_timerfd >= 0) {
+		engine_unwatch(e, c->prep_timerfd);
+		closep(&c->prep_timerfd);
+	}
 	if (!c->exec_ready)
 		return;
 	engine_unwatch(e, c->exec_ready->pidfd);

@@ -28,6 +28,7 @@ struct container *container_alloc(struct engine *e)
 		return NULL;
 	c->slot = e->next_slot++;
 	c->report_fd = c->monitor_pidfd = c->init_pidfd = c->stop_timerfd = -EBADF;
+	c->prep_timerfd = -EBADF;
 	c->log_wd = -1;
 	return c;
 }
@@ -49,6 +50,7 @@ void container_free(struct container *c)
 	closep(&c->monitor_pidfd);
 	closep(&c->init_pidfd);
 	closep(&c->stop_timerfd);
+	closep(&c->prep_timerfd);
 	strbuf_free(&c->report);
 	free_ops(c->run_ops);
 	free_ops(c->stop_ops);

@@ -18,6 +18,7 @@ enum event_kind {
 	EV_STOP_TIMER, /* a stop's grace period is over */
 	EV_EXEC_REPORT, /* an exec helper reported */
 	EV_EXEC_EXIT,	/* an exec helper exited */
+	EV_EXEC_PREPARE, /* a container has run a while: make its exec spawner */
 };
 #define EV_SLOT_SHIFT 28
 #define EV_SESSION_MASK 0xfffff
@@ -66,6 +67,7 @@ struct container {
 	int monitor_pidfd;
 	int init_pidfd;
 	int stop_timerfd;
+	int prep_timerfd; /* EV_EXEC_PREPARE */
 	int log_wd;
 	struct pending_op *run_ops;  /* at most one, but a restart chains through it */
 	struct pending_op *stop_ops;
@@ -113,6 +115,7 @@ void container_pause_reload(struct engine *e, struct container *c);
  * it (the container stopped). */
 void container_exec_standby(struct engine *e, struct container *c);
 void container_exec_standby_stop(struct engine *e, struct container *c);
+void container_exec_prepare_due(struct engine *e, struct container *c);
 /* Forget the pending cmd write registered with DATA. */
 void container_exec_cancel(struct container *c, void *data);
 /* Drop every session (the container goes). */

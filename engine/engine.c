@@ -129,6 +129,9 @@ static void dispatch(struct engine *e, uint64_t data)
 	case EV_STOP_TIMER:
 		container_stop_timeout(e, c);
 		break;
+	case EV_EXEC_PREPARE:
+		container_exec_prepare_due(e, c);
+		break;
 	default:
 		break;
 	}

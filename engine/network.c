@@ -704,8 +704,9 @@ void network_detach(struct engine *e, struct container *c)
 	n = network_by_name(e, ep->network);
 	if (n && ipam_release(n->ipam, ep->ip) == 0)
 		save_ipam(e, n);
-	if (c->st.veth[0])
-		veth_disconnect(c->st.veth); /* gone already if its namespace died */
+	/* The veth goes with the container's network namespace: the kernel deletes the pair
+	 * when the last process of the namespace has exited (which it has, by now). Deleting it
+	 * here as well would only wait for the same RCU grace period on the way to `wait`. */
 	etc_path(e, c, "endpoint.json", path, sizeof(path));
 	unlink(path);
 	if (ep == c->ep) {
