@@ -98,9 +98,9 @@ bench_start_daemon() {
 	if [ -n "$MEMCG" ]; then
 		mkdir -p "$MEMCG/$PREFIX-daemon"
 		sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$MEMCG/$PREFIX-daemon" \
-			"$@" "$CTRFS" -f --state-dir "$T/state" --data-dir "$T/data" "$M" > "$T/ctrfs.log" 2>&1 &
+			"$@" "$CTRFS" -f ${CTRFS_ARGS:-} --state-dir "$T/state" --data-dir "$T/data" "$M" > "$T/ctrfs.log" 2>&1 &
 	else
-		"$@" "$CTRFS" -f --state-dir "$T/state" --data-dir "$T/data" "$M" > "$T/ctrfs.log" 2>&1 &
+		"$@" "$CTRFS" -f ${CTRFS_ARGS:-} --state-dir "$T/state" --data-dir "$T/data" "$M" > "$T/ctrfs.log" 2>&1 &
 	fi
 	DPID=$!
 	echo "$DPID" > "$T/ctrfs.pid"

@@ -4,7 +4,9 @@
 #
 #   sudo bench/lifecycle.sh [--runs N] [--warmup N] [--out DIR] [--crun-only]
 #
-# Environment: CTRFS (daemon binary, default build/ctrfs), CRUN (default crun).
+# Environment: CTRFS (daemon binary, default build/ctrfs), CRUN (default crun), CTRFS_ARGS
+# (daemon options; default `--default-network none`: crun's container here has a network
+# namespace with loopback only, so ctrfs's gets the same; set CTRFS_ARGS= to time the bridge).
 # Everything happens in a private mount + network namespace made here; every temp dir, mount,
 # cgroup, crun container and process made here is removed at the end (also on Ctrl-C).
 set -euo pipefail
@@ -13,6 +15,7 @@ set -euo pipefail
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 RUNS=30
 WARMUP=3
+export CTRFS_ARGS=${CTRFS_ARGS---default-network none}
 OUT=$BENCH_DIR/results
 CRUN_ONLY=0
 

@@ -555,7 +555,7 @@ int container_config_get(struct engine *e, const struct container *c, enum conta
 			r = strbuf_addf(out, "%s\n", *v);
 		return r;
 	case CONTAINER_KEY_NETWORK:
-		return strbuf_addf(out, "%s\n", c->cfg.network ? c->cfg.network : NETWORK_DEFAULT);
+		return strbuf_addf(out, "%s\n", c->cfg.network ? c->cfg.network : e->default_network);
 	case CONTAINER_KEY_PORTS:
 		for (char **v = c->cfg.ports; v && *v && r == 0; v++)
 			r = strbuf_addf(out, "%s\n", *v);

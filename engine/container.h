@@ -18,6 +18,8 @@ struct engine_options {
 	const char *data_dir;
 	const char *self_exe; /* what the monitor is exec'd from */
 	const char *busybox;  /* the static busybox the default image is built from */
+	const char *default_network; /* what a container joins when its `network` is unset:
+				      * "default" (a bridge made on first use), "none", "host" */
 };
 
 /* Open the store, build the default image if missing, adopt every container (re-attaching to

@@ -82,6 +82,7 @@ struct container {
 struct engine {
 	struct engine_paths paths;
 	char self_exe[4096];
+	char default_network[72];
 	pthread_mutex_t lock;
 	struct container *containers;
 	uint64_t next_slot;

@@ -251,6 +251,8 @@ int engine_new(const struct engine_options *o, struct engine **ret, char *err, s
 		goto fail;
 	}
 	snprintf(e->self_exe, sizeof(e->self_exe), "%s", o->self_exe);
+	snprintf(e->default_network, sizeof(e->default_network), "%s",
+		 o->default_network ? o->default_network : NETWORK_DEFAULT);
 	r = make_dirs(&e->paths);
 	if (r < 0) {
 		snprintf(err, errsize, "Cannot create %s or %s: %s", o->state_dir, o->data_dir,

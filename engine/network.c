@@ -598,7 +598,7 @@ static void drop_ports(struct endpoint *ep, unsigned upto)
 
 int network_attach(struct engine *e, struct container *c)
 {
-	const char *name = c->cfg.network ? c->cfg.network : NETWORK_DEFAULT;
+	const char *name = c->cfg.network ? c->cfg.network : e->default_network;
 	char err[256] = "", path[PATH_MAX];
 	struct endpoint *ep;
 	struct network *n;

@@ -19,12 +19,14 @@
 #include "fs.h"
 #include "log.h"
 #include "monitor.h"
+#include "network.h"
 
 struct options {
 	const char *mountpoint;
 	const char *state_dir;
 	const char *data_dir;
 	const char *busybox;
+	const char *network;
 	bool foreground;
 	bool debug;
 };
@@ -40,6 +42,9 @@ static void usage(FILE *f)
 		"      --state-dir DIR  live state (default /run/ctrfs)\n"
 		"      --data-dir DIR   images, layers, containers, logs (default /var/lib/ctrfs)\n"
 		"      --busybox PATH   static busybox for the default image (default /bin/busybox)\n"
+		"      --default-network NAME  what containers join unless told: `default` (a bridge\n"
+		"                       made on first use; the default), `none` (loopback only) or\n"
+		"                       a network's name\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        the version\n"
 		"\n"
@@ -48,13 +53,14 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATE = 256, OPT_DATA, OPT_BUSYBOX };
+	enum { OPT_STATE = 256, OPT_DATA, OPT_BUSYBOX, OPT_NETWORK };
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "data-dir", required_argument, NULL, OPT_DATA },
 		{ "busybox", required_argument, NULL, OPT_BUSYBOX },
+		{ "default-network", required_argument, NULL, OPT_NETWORK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -81,6 +87,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_BUSYBOX:
 			o->busybox = optarg;
+			break;
+		case OPT_NETWORK:
+			if (network_check_name(optarg) < 0 || !strcmp(optarg, "host")) {
+				fprintf(stderr, "ctrfs: bad --default-network %s\n", optarg);
+				return -EINVAL;
+			}
+			o->network = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -170,7 +183,8 @@ int main(int argc, char **argv)
 	eo = (struct engine_options){ .state_dir = absolute(o.state_dir, state_abs),
 				      .data_dir = absolute(o.data_dir, data_abs),
 				      .self_exe = self,
-				      .busybox = o.busybox };
+				      .busybox = o.busybox,
+				      .default_network = o.network };
 	o.mountpoint = absolute(o.mountpoint, mp_abs);
 	r = engine_new(&eo, &engine, err, sizeof(err));
 	if (r < 0) {
