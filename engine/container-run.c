@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -161,10 +162,15 @@ void container_release_cgroup(struct container *c)
 	}
 }
 
-void container_exited(struct engine *e, struct container *c)
+/* The container has stopped (its monitor said "exited", or the monitor is gone): settle the
+ * final state and wake everyone. Its cgroup may still hold the monitor: that goes with
+ * container_exited(). */
+static void container_stopped(struct engine *e, struct container *c)
 {
 	struct container_state st;
 
+	if (c->stopped)
+		return;
 	if (store_state_load(&e->paths, c->cfg.name, &st) == 0)
 		c->st = st;
 	if (c->st.status == STATUS_RUNNING) {
@@ -183,14 +189,13 @@ void container_exited(struct engine *e, struct container *c)
 			 "The monitor died: the exit code was lost");
 		store_state_save(&e->paths, c->cfg.name, &c->st);
 	}
+	c->stopped = true;
 	if (c->st.error[0])
 		snprintf(c->error, sizeof(c->error), "%s", c->st.error);
-	container_exec_standby_stop(e, c); /* it is in the cgroup: it goes first */
-	container_release_cgroup(c);
+	container_exec_standby_stop(e, c);
 	container_pause_reload(e, c);
 	network_detach(e, c);
-	c->root_gen++; /* the monitor unmounted it */
-	drop_fd(e, &c->monitor_pidfd);
+	c->root_gen++; /* its root is being unmounted */
 	drop_fd(e, &c->init_pidfd);
 	drop_fd(e, &c->stop_timerfd);
 	unwatch_log(e, c);
@@ -198,42 +203,102 @@ void container_exited(struct engine *e, struct container *c)
 	container_wake_all(c, false);
 }
 
-void container_report_ready(struct engine *e, struct container *c)
+void container_hand_off_monitor(struct engine *e, struct container *c)
 {
-	char buf[512];
-	ssize_t n = read(c->report_fd, buf, sizeof(buf));
+	struct reaper *r;
+
+	drop_fd(e, &c->report_fd);
+	strbuf_free(&c->report);
+	if (c->monitor_pidfd < 0)
+		return;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		drop_fd(e, &c->monitor_pidfd); /* its cgroup stays: logged by the caller's error */
+		return;
+	}
+	engine_unwatch(e, c->monitor_pidfd);
+	r->id = ++e->next_reaper;
+	r->pidfd = c->monitor_pidfd;
+	c->monitor_pidfd = -EBADF;
+	snprintf(r->cgroup, sizeof(r->cgroup), "%s", c->st.cgroup);
+	r->next = e->reapers;
+	e->reapers = r;
+	struct epoll_event ev = { .events = EPOLLIN,
+				  .data.u64 = (r->id << EV_SLOT_SHIFT) | EV_REAP };
+	epoll_ctl(e->epfd, EPOLL_CTL_ADD, r->pidfd, &ev);
+}
+
+void container_exited(struct engine *e, struct container *c)
+{
+	container_stopped(e, c);
+	if (c->st.status == STATUS_RUNNING)
+		return; /* its init runs on without a monitor */
+	drop_fd(e, &c->report_fd);
+	drop_fd(e, &c->monitor_pidfd);
+	container_release_cgroup(c); /* the monitor, last in it, is gone */
+}
+
+/* One line from a monitor: "ok" (it runs), "err ERRNO SENTENCE" (it could not start),
+ * "exited" (it has stopped; the monitor still unmounts its root and then exits). */
+static void report_line(struct engine *e, struct container *c, const char *line)
+{
 	int result = 0;
 
-	if (n > 0) {
-		strbuf_add(&c->report, buf, (size_t) n);
-		return; /* wait for end-of-file: the monitor closes the pipe after one line */
+	if (!strcmp(line, "exited")) {
+		container_stopped(e, c);
+		return;
 	}
-	drop_fd(e, &c->report_fd);
+	if (!c->starting)
+		return;
 	c->starting = false;
+	c->stopped = false;
 	c->root_gen++; /* the monitor mounted the root anew */
-	if (c->report.data && !strncmp(c->report.data, "ok", 2)) {
+	if (!strcmp(line, "ok")) {
 		container_refresh(e, c);
 		container_exec_standby(e, c);
-	} else if (c->report.data && !strncmp(c->report.data, "err ", 4)) {
+	} else if (!strncmp(line, "err ", 4)) {
 		char *msg;
-		result = -(int) strtol(c->report.data + 4, &msg, 10);
+		result = -(int) strtol(line + 4, &msg, 10);
 		if (result >= 0)
 			result = -EIO;
 		while (*msg == ' ')
 			msg++;
-		msg[strcspn(msg, "\n")] = '\0';
 		container_set_error(c, "%s", msg);
 	} else {
 		result = -EIO;
 		container_set_error(c, "The monitor of %s died before reporting", c->cfg.name);
 	}
-	strbuf_free(&c->report);
 	if (result < 0)
 		network_detach(e, c); /* it never ran: give back its address and ports */
 	complete_ops(&c->run_ops, result);
 	engine_standby_refill(e); /* off the critical path: this run has its answer */
 	if (result < 0)
 		container_wake_all(c, true);
+}
+
+void container_report_ready(struct engine *e, struct container *c)
+{
+	char buf[512];
+	ssize_t n = read(c->report_fd, buf, sizeof(buf));
+	char *nl;
+
+	if (n > 0) {
+		strbuf_add(&c->report, buf, (size_t) n);
+		while (c->report.data && (nl = strchr(c->report.data, '\n'))) {
+			char line[600];
+			size_t len = (size_t) (nl - c->report.data);
+			snprintf(line, sizeof(line), "%.*s", (int) len, c->report.data);
+			memmove(c->report.data, nl + 1, c->report.len - len);
+			c->report.len -= len + 1;
+			report_line(e, c, line);
+		}
+		return;
+	}
+	/* End of file: the monitor has finished (or died). */
+	drop_fd(e, &c->report_fd);
+	strbuf_free(&c->report);
+	if (c->starting)
+		report_line(e, c, "died"); /* it never said how the start went */
 }
 
 int container_run(struct engine *e, struct container *c, container_done_fn done, void *data)
@@ -256,6 +321,7 @@ int container_run(struct engine *e, struct container *c, container_done_fn done,
 		container_set_error(c, "No command: write one to cmd");
 		return -EINVAL;
 	}
+	container_hand_off_monitor(e, c); /* the last run's monitor may still be unmounting */
 	r = network_attach(e, c);
 	if (r < 0)
 		return r;

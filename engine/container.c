@@ -222,7 +222,10 @@ int container_remove(struct engine *e, struct container *c)
 		container_set_error(c, "Cannot remove %s: %s", dir, strerror(-r));
 		return r;
 	}
-	umount2(rootfs, MNT_DETACH); /* only if a crashed monitor left it */
+	container_hand_off_monitor(e, c); /* it may still be unmounting the last run's root */
+	umount2(rootfs, MNT_DETACH); /* the daemon's own, for root/ */
+	if (c->st.rootfs[0])
+		umount2(c->st.rootfs, MNT_DETACH); /* EINVAL if its monitor did already */
 	container_exec_free_all(e, c);
 	fileio_remove_tree(state);
 	fileio_remove_tree(trash);
@@ -307,13 +310,16 @@ int container_root_open(struct engine *e, struct container *c)
 {
 	char path[PATH_MAX];
 	struct image img;
-	int fd, r;
+	int fd, r = 0;
 
 	if (c->starting) {
 		container_set_error(c, "Container %s is starting", c->cfg.name);
 		return -EBUSY;
 	}
-	r = paths_container_state(&e->paths, c->cfg.name, "rootfs", path, sizeof(path));
+	if (c->st.status == STATUS_RUNNING && c->st.rootfs[0])
+		snprintf(path, sizeof(path), "%s", c->st.rootfs); /* its monitor's mount */
+	else
+		r = paths_container_state(&e->paths, c->cfg.name, "rootfs", path, sizeof(path));
 	if (r < 0)
 		return r;
 	if (!overlay_is_mounted(path)) {

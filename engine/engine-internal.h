@@ -19,6 +19,7 @@ enum event_kind {
 	EV_EXEC_REPORT, /* an exec helper reported */
 	EV_EXEC_EXIT,	/* an exec helper exited */
 	EV_EXEC_PREPARE, /* a container has run a while: make its exec spawner */
+	EV_REAP,	/* a finishing monitor of a container that moved on has exited */
 };
 #define EV_SLOT_SHIFT 28
 #define EV_SESSION_MASK 0xfffff
@@ -59,6 +60,7 @@ struct container {
 	struct container_state st;
 	char error[512];
 	bool starting; /* a monitor was spawned and has not reported yet */
+	bool stopped;  /* this run's end was settled (container_stopped) */
 	bool paused;   /* frozen by pause; a marker file keeps it across daemon restarts */
 	bool committing; /* its writable layer is being copied into an image */
 	uint64_t root_gen; /* changes whenever its root filesystem is mounted anew */
@@ -93,6 +95,8 @@ struct engine {
 	bool thread_running;
 	struct network *networks;
 	uint64_t next_network_slot;
+	struct reaper *reapers; /* monitors finishing a run nobody follows any more */
+	uint64_t next_reaper;
 	/* A monitor started ahead of time, waiting for a container (see monitor_spawn). */
 	int standby_report_fd;
 	int standby_cmd_fd;
@@ -127,6 +131,18 @@ void engine_unwatch(struct engine *e, int fd);
 void container_refresh(struct engine *e, struct container *c);
 /* The monitor (or orphaned init) is gone: settle the final state and wake everyone. */
 void container_exited(struct engine *e, struct container *c);
+/* A monitor that still unmounts a finished run while its container moved on (removed, or
+ * started again): when it exits, its cgroup is removed. */
+struct reaper {
+	struct reaper *next;
+	uint64_t id;
+	int pidfd;
+	char cgroup[512];
+};
+/* Hand C's finishing monitor (if any) to a reaper; C may then start again or go. */
+void container_hand_off_monitor(struct engine *e, struct container *c);
+void engine_reap(struct engine *e, uint64_t id);
+
 /* Remove the cgroup of a stopped container. */
 void container_release_cgroup(struct container *c);
 /* The starting monitor's report pipe is readable. */

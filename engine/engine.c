@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "engine-internal.h"
 #include "fileio.h"
 #include "image.h"
+#include "cgroup.h"
 #include "monitor.h"
 #include "network.h"
 #include "process.h"
@@ -111,6 +113,10 @@ static void dispatch(struct engine *e, uint64_t data)
 		handle_inotify(e);
 		return;
 	}
+	if (kind == EV_REAP) {
+		engine_reap(e, data >> EV_SLOT_SHIFT);
+		return;
+	}
 	c = engine_container_by_slot(e, data >> EV_SLOT_SHIFT);
 	if (!c)
 		return;
@@ -168,7 +174,11 @@ static void *event_thread(void *arg)
 static void adopt(struct engine *e, struct container *c)
 {
 	if (c->st.status != STATUS_RUNNING) {
-		container_release_cgroup(c); /* its monitor exited while we were away */
+		/* It stopped while we were away; its monitor may have died before unmounting. */
+		if (c->st.rootfs[0] && umount2(c->st.rootfs, MNT_DETACH) == 0)
+			rmdir(c->st.rootfs);
+		container_release_cgroup(c);
+		c->stopped = true;
 		return;
 	}
 	container_refresh(e, c);
@@ -295,6 +305,26 @@ fail:
 	return r;
 }
 
+void engine_reap(struct engine *e, uint64_t id)
+{
+	struct reaper **pp, *r;
+	struct cgroup *cg;
+
+	for (pp = &e->reapers; *pp && (*pp)->id != id; pp = &(*pp)->next)
+		;
+	r = *pp;
+	if (!r)
+		return;
+	*pp = r->next;
+	engine_unwatch(e, r->pidfd);
+	close(r->pidfd);
+	if (r->cgroup[0] && cgroup_open(r->cgroup, &cg) == 0) {
+		cgroup_destroy(cg);
+		cgroup_free(cg);
+	}
+	free(r);
+}
+
 void engine_standby_refill(struct engine *e)
 {
 	if (e->standby_cmd_fd >= 0)
@@ -334,6 +364,12 @@ void engine_free(struct engine *e)
 		container_free(c);
 	}
 	network_free_all(e);
+	while (e->reapers) {
+		struct reaper *r = e->reapers;
+		e->reapers = r->next;
+		close(r->pidfd);
+		free(r);
+	}
 	if (e->epfd >= 0)
 		close(e->epfd);
 	if (e->inotify_fd >= 0)

@@ -133,6 +133,12 @@ struct monitor {
 	char error[512];
 };
 
+/* A line to the daemon without closing the pipe. */
+static void report_keep(const char *line)
+{
+	(void) !write(REPORT_FD, line, strlen(line));
+}
+
 static void report_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void report_line(const char *fmt, ...)
 {
@@ -214,7 +220,16 @@ static int mount_rootfs(struct monitor *m)
 {
 	int r;
 
-	paths_container_state(&m->paths, m->cfg.name, "rootfs", m->rootfs, sizeof(m->rootfs));
+	/* A path of its own for each run: the previous run's monitor may still be unmounting
+	 * its root (after the exit was reported) and must not touch this one. */
+	char leaf[32], id[65];
+	if (str_random_id(id) < 0)
+		return -EIO;
+	snprintf(leaf, sizeof(leaf), "rootfs-%.8s", id);
+	paths_container_state(&m->paths, m->cfg.name, leaf, m->rootfs, sizeof(m->rootfs));
+	char browse[PATH_MAX];
+	paths_container_state(&m->paths, m->cfg.name, "rootfs", browse, sizeof(browse));
+	umount2(browse, MNT_DETACH); /* the daemon's, for root/ while it was stopped */
 	if (chdir(m->paths.data_dir) < 0)
 		return negerrno();
 	r = overlay_mount(&m->paths, m->cfg.name, &m->img, m->rootfs, true);
@@ -257,9 +272,10 @@ static int apply_limits(struct monitor *m)
 	return 0;
 }
 
-/* After the init exited: kill what is left, note an OOM kill, release the rootfs. A monitor
- * that lives in the container's cgroup (a standby) cannot remove it: moving out would cost
- * another slow migration, so the daemon removes it once this process has exited. */
+/* After the init exited: kill what is left, note an OOM kill (the rootfs is released by
+ * release_rootfs, after the exit is reported). A monitor that lives in the container's cgroup
+ * (a standby) cannot remove it: moving out would cost another slow migration, so the daemon
+ * removes it once this process has exited. */
 static void cleanup(struct monitor *m)
 {
 	if (m->cgroup) {
@@ -273,8 +289,16 @@ static void cleanup(struct monitor *m)
 		cgroup_free(m->cgroup);
 		m->cgroup = NULL;
 	}
+}
+
+/* Unmount and remove this run's root. Its detach waits for an RCU grace period (~5 ms): done
+ * after the exit was reported, so nobody waits for it. */
+static void release_rootfs(struct monitor *m)
+{
 	if (m->mounted && umount2(m->rootfs, MNT_DETACH) == 0)
 		m->mounted = false;
+	if (!m->mounted)
+		rmdir(m->rootfs);
 }
 
 static int wait_exit(pid_t init)
@@ -444,6 +468,7 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 	clock_gettime(CLOCK_REALTIME, &st->started);
 	snprintf(st->cgroup, sizeof(st->cgroup), "%s", desc);
 	snprintf(st->veth, sizeof(st->veth), "%s", m->veth);
+	snprintf(st->rootfs, sizeof(st->rootfs), "%s", m->rootfs);
 	if (res == SPAWN_EXEC_FAILED) {
 		/* The run succeeded as far as the daemon is concerned; the container exits 127
 		 * at once. Record that before reporting, so the caller sees the final state. */
@@ -451,6 +476,7 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		cleanup(m);
 		record_exit(m, st, code, msg);
 		report_line("ok\n");
+		release_rootfs(m);
 		return 0;
 	}
 	r = store_state_save(&m->paths, m->cfg.name, st);
@@ -460,7 +486,7 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 		snprintf(m->error, sizeof(m->error), "Cannot save the state: %s", strerror(-r));
 		return r;
 	}
-	report_line("ok\n");
+	report_keep("ok\n"); /* the pipe stays open: "exited" follows at the exit */
 	return child.pid;
 }
 
@@ -545,6 +571,7 @@ int monitor_main(int argc, char **argv)
 		if (m.in_cgroup && m.cgroup && cgroup_leave(m.cgroup, getpid()) == 0)
 			m.in_cgroup = false;
 		cleanup(&m);
+		release_rootfs(&m);
 		report_line("err %d %s\n", -init, m.error[0] ? m.error : strerror(-init));
 		return 1;
 	}
@@ -552,6 +579,8 @@ int monitor_main(int argc, char **argv)
 		int code = wait_exit(init);
 		cleanup(&m);
 		record_exit(&m, &st, code, NULL);
+		report_line("exited\n"); /* `wait` returns now; the unmount comes after */
+		release_rootfs(&m);
 	}
 	return 0;
 }

@@ -414,6 +414,7 @@ int network_set_subnet(struct engine *e, struct network *n, const char *text, si
 		len = sizeof(buf) - 1;
 	memcpy(buf, text, len);
 	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0'; /* echo's newline is not part of the value */
 	if (cidr_parse(buf, &want) < 0) {
 		snprintf(n->error, sizeof(n->error), "Bad subnet \"%.40s\": A.B.C.D/N with N from %d "
 						     "to %d and no host bits", buf, CIDR_PREFIX_MIN,
@@ -468,10 +469,16 @@ int network_parse_port(const char *line, int *ret_proto, uint16_t *ret_host, uin
 	unsigned host, port;
 	int n;
 
+	/* Strictly HOSTPORT:PORT[/PROTO]: digits, one colon, an optional protocol. */
+	size_t digits = strspn(line, "0123456789");
+	if (digits == 0 || line[digits] != ':' || strspn(line + digits + 1, "0123456789") == 0)
+		return -EINVAL;
 	n = sscanf(line, "%u:%u/%7[a-z]%c", &host, &port, proto, &extra);
 	if (n < 2 || n > 3 || host == 0 || host > 65535 || port == 0 || port > 65535)
 		return -EINVAL;
 	if (n == 2 && strspn(line, "0123456789:") != strlen(line))
+		return -EINVAL;
+	if (n == 3 && line[digits + 1 + strspn(line + digits + 1, "0123456789")] != '/')
 		return -EINVAL;
 	if (strcmp(proto, "tcp") && strcmp(proto, "udp"))
 		return -EINVAL;
@@ -537,7 +544,7 @@ static void update_peers(struct engine *e, const char *network)
 		if (!c->ep || strcmp(c->ep->network, network) || write_hosts(e, c) < 0)
 			continue;
 		paths_container_state(&e->paths, c->cfg.name, NULL, dir, sizeof(dir));
-		paths_container_state(&e->paths, c->cfg.name, "rootfs", rootfs, sizeof(rootfs));
+		snprintf(rootfs, sizeof(rootfs), "%s", c->st.rootfs);
 		if (c->st.status != STATUS_RUNNING || !overlay_is_mounted(rootfs))
 			continue; /* not started yet: its monitor installs the file */
 		fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -270,6 +270,7 @@ int store_state_to_json(const struct container_state *st, char **ret_text)
 	json_object_object_add(o, "cgroup", json_object_new_string(st->cgroup));
 	json_object_object_add(o, "oom_killed", json_object_new_boolean(st->oom_killed));
 	json_object_object_add(o, "veth", json_object_new_string(st->veth));
+	json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
 	return to_text(o, ret_text);
 }
 
@@ -310,6 +311,8 @@ int store_state_from_json(const char *text, struct container_state *ret_st)
 	st.oom_killed = json_object_object_get_ex(o, "oom_killed", &v) && json_object_get_boolean(v);
 	if (get_str_buf(o, "veth", st.veth, sizeof(st.veth)) < 0)
 		st.veth[0] = '\0';
+	if (get_str_buf(o, "rootfs", st.rootfs, sizeof(st.rootfs)) < 0)
+		st.rootfs[0] = '\0';
 	if (st.pid < 0 || st.monitor_pid < 0)
 		return -EINVAL;
 	*ret_st = st;

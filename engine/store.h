@@ -55,6 +55,7 @@ struct container_state {
 	char cgroup[512]; /* where the monitor put the container ("" if nowhere) */
 	bool oom_killed;  /* the last exit was the OOM killer's doing */
 	char veth[16];	  /* the host end of its endpoint's veth ("" if none) */
+	char rootfs[512]; /* where this run's root is mounted (a new path for each run) */
 };
 
 void config_clear(struct container_config *cfg);

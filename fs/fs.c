@@ -273,6 +273,11 @@ static int do_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_s
 	}
 	if (ino_is_incoming(ino))
 		return 0; /* cp may truncate, chmod or touch what it copies in: all fine */
+	if (ino == INO_IMAGES_CTL) {
+		if (to_set & owner_bits)
+			return -EPERM;
+		return (to_set & FUSE_SET_ATTR_SIZE) && attr->st_size ? -EINVAL : 0;
+	}
 	if (ino_is_container(ino))
 		c = engine_container_by_slot(fs->engine, ino_slot(ino));
 	if (ino_is_container(ino) && !c)
