@@ -13,6 +13,8 @@ static inline void freep(void *p)
 	free(*(void **) p);
 }
 
+/* Close and forget: the variable is left -EBADF, so a second closep cannot close a number
+ * the kernel has meanwhile given to another file. */
 static inline void closep(int *fd)
 {
 	if (*fd >= 0) {
@@ -20,6 +22,7 @@ static inline void closep(int *fd)
 		close(*fd);
 		errno = saved;
 	}
+	*fd = -EBADF;
 }
 
 #define _cleanup_free_ _cleanup_(freep)

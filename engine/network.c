@@ -476,9 +476,8 @@ int network_parse_port(const char *line, int *ret_proto, uint16_t *ret_host, uin
 	n = sscanf(line, "%u:%u/%7[a-z]%c", &host, &port, proto, &extra);
 	if (n < 2 || n > 3 || host == 0 || host > 65535 || port == 0 || port > 65535)
 		return -EINVAL;
-	if (n == 2 && strspn(line, "0123456789:") != strlen(line))
-		return -EINVAL;
-	if (n == 3 && line[digits + 1 + strspn(line + digits + 1, "0123456789")] != '/')
+	char after = line[digits + 1 + strspn(line + digits + 1, "0123456789")];
+	if ((n == 2 && after != '\0') || (n == 3 && after != '/'))
 		return -EINVAL;
 	if (strcmp(proto, "tcp") && strcmp(proto, "udp"))
 		return -EINVAL;
