@@ -329,7 +329,8 @@ static int do_hardlink(struct extract *x, const char *target, int pfd, const cha
 
 /* `.wh..wh..opq` -> opaque parent; `.wh.NAME` -> whiteout NAME; other `.wh..wh.*` (aufs
  * bookkeeping) are dropped. */
-static int do_whiteout(struct extract *x, int pfd, const char *base, const char *rel)
+static int do_whiteout(struct extract *x, int pfd, const char *base, const char *rel,
+		       const struct timespec *mtime)
 {
 	const char *victim = base + 4;
 	bool is_dir;
@@ -353,6 +354,9 @@ static int do_whiteout(struct extract *x, int pfd, const char *base, const char 
 			    strerror(-r));
 	if (mknodat(pfd, victim, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return fail(x, negerrno(), "Cannot create the whiteout %s: %m", rel);
+	/* The marker's time, so an export of this layer is byte for byte what came in. */
+	struct timespec ts[2] = { *mtime, *mtime };
+	utimensat(pfd, victim, ts, AT_SYMLINK_NOFOLLOW);
 	return 0;
 }
 
@@ -376,7 +380,9 @@ static int do_entry(struct extract *x, struct archive *a, struct archive_entry *
 	if (pfd < 0)
 		return pfd;
 	if ((x->flags & LAYER_EXTRACT_WHITEOUTS) && !strncmp(base, ".wh.", 4))
-		return do_whiteout(x, pfd, base, rel);
+		return do_whiteout(x, pfd, base, rel,
+				   &(struct timespec){ archive_entry_mtime(e),
+						       archive_entry_mtime_nsec(e) });
 	if (hardlink)
 		return do_hardlink(x, hardlink, pfd, base, rel);
 	switch (type) {
