@@ -94,6 +94,9 @@ bench_start_daemon() {
 	shift
 	[ -x "$CTRFS" ] || die "no ctrfs daemon at $CTRFS (build: cd $ROOT && meson setup build; ninja -C build)"
 	mkdir -p "$M" "$T/state" "$T/data"
+	# The run-state dir on a tmpfs, as /run (ctrfs's default --state-dir) is on any systemd
+	# host; this machine's /run is on the disk. The mount dies with the bench's namespace.
+	mountpoint -q "$T/state" || mount -t tmpfs -o mode=0700 ctrfs-bench-state "$T/state"
 	note "starting $* $CTRFS"
 	if [ -n "$MEMCG" ]; then
 		mkdir -p "$MEMCG/$PREFIX-daemon"

@@ -313,7 +313,8 @@ static void relay_tty(int master, pid_t child)
 }
 
 /* One session, in a child the spawner cloned with CLONE_PARENT (so the daemon is its parent
- * and reaps it): run the command, relay its terminal, exit with its exit code. */
+ * and reaps it), born inside the container's PID namespace: it becomes the command, or, on a
+ * terminal, runs it and relays the terminal, exiting with the command's exit code. */
 static __attribute__((noreturn)) void session(const struct container_config *cfg,
 					      const struct image *img,
 					      struct syscall_filter *filter, char **cmd,
@@ -335,7 +336,15 @@ static __attribute__((noreturn)) void session(const struct container_config *cfg
 		report("fail", "out of memory");
 		_exit(126);
 	}
-	if (ws.ws_row) {
+	if (!ws.ws_row) {
+		/* No terminal to relay: we are in the PID namespace already (our parent joined
+		 * it for its children), so we become the command. The report pipe is close-on-exec:
+		 * the daemon reads its end-of-file as "it runs", or a "fail" line. */
+		fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC);
+		run_command(cfg, cfg->workdir ? cfg->workdir : img->workdir, cmd, env, filter,
+			    REPORT_FD, -EBADF);
+	}
+	{
 		/* The container's own devpts: /dev/ptmx resolves in its mount namespace. */
 		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 		int unlock = 0;
@@ -352,7 +361,7 @@ static __attribute__((noreturn)) void session(const struct container_config *cfg
 		report("fail", "cannot make a pipe");
 		_exit(126);
 	}
-	pid = fork(); /* we are outside the PID namespace; our children are inside */
+	pid = fork(); /* the command; we stay to relay its terminal */
 	if (pid < 0) {
 		snprintf(msg, sizeof(msg), "cannot fork: %s", strerror(errno));
 		report("fail", msg);
