@@ -24,7 +24,7 @@ static double now_ms(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+	return (double) t.tv_sec * 1e3 + (double) t.tv_nsec / 1e6;
 }
 
 int main(int argc, char **argv)
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof path, "%s/cgroup.procs", dir);
 		int fd = open(path, O_WRONLY | O_CLOEXEC), len = snprintf(pid, sizeof pid, "%d", c);
 		double t2 = now_ms();
-		if (fd < 0 || write(fd, pid, (size_t)len) != len)
+		if (fd < 0 || write(fd, pid, (size_t) len) != len)
 			perror(path);
 		double t3 = now_ms();
 		if (fd >= 0)
@@ -68,9 +68,10 @@ int main(int argc, char **argv)
 		ta += t3 - t2;
 		tr += t5 - t4;
 		if (gap > 0)
-			usleep((useconds_t)gap * 1000);
+			usleep((useconds_t) gap * 1000);
 	}
-	printf("gap %d ms: mkdir %.3f ms, write cgroup.procs %.3f ms, rmdir %.3f ms (means of %d)\n",
+	printf("gap %d ms: mkdir %.3f ms, write cgroup.procs %.3f ms, rmdir %.3f ms (means of "
+	       "%d)\n",
 	       gap, tm / n, ta / n, tr / n, n);
 	return 0;
 }

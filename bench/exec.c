@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 enum { S_NEW, S_CMD, S_STATUS, S_RMDIR, S_N };
-static const char *const step_name[S_N] = { "read exec/new", "write cmd", "read status",
-					    "rmdir exec/N" };
+static const char *const step_name[S_N] = {"read exec/new", "write cmd", "read status",
+					   "rmdir exec/N"};
 static double step_sum[S_N];
 static double t_last;
 
@@ -30,7 +30,7 @@ static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static void step(int s)
@@ -62,7 +62,7 @@ static int slurp(const char *path, char *buf, size_t size)
 			close(fd);
 			return -1;
 		}
-		got += (size_t)n;
+		got += (size_t) n;
 		if (n == 0 || got == size - 1)
 			break;
 	}
@@ -87,7 +87,7 @@ static int one(const char *dir, const char *cmd, int keep)
 	if (fd < 0)
 		return fail("open", path);
 	size_t len = strlen(cmd);
-	if (write(fd, cmd, len) != (ssize_t)len) {
+	if (write(fd, cmd, len) != (ssize_t) len) {
 		fail("write", path);
 		close(fd);
 		return -1;
@@ -129,8 +129,10 @@ int main(int argc, char **argv)
 		for (int s = 0; s < S_N; s++)
 			total += step_sum[s];
 		for (int s = 0; s < S_N; s++)
-			fprintf(stderr, "%-14s %8.3f ms\n", step_name[s], step_sum[s] * 1e3 / count);
-		fprintf(stderr, "%-14s %8.3f ms (mean of %ld)\n", "total", total * 1e3 / count, count);
+			fprintf(stderr, "%-14s %8.3f ms\n", step_name[s],
+				step_sum[s] * 1e3 / count);
+		fprintf(stderr, "%-14s %8.3f ms (mean of %ld)\n", "total", total * 1e3 / count,
+			count);
 	}
 	return 0;
 }

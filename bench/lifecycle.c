@@ -23,10 +23,10 @@
 #define DIRMAX 4000
 
 enum { S_MKDIR, S_CMD, S_RUN, S_WAIT, S_RMDIR, S_N };
-static const char *const step_name[S_N] = { "mkdir", "write cmd", "write ctl run", "read wait",
-					    "rmdir" };
+static const char *const step_name[S_N] = {"mkdir", "write cmd", "write ctl run", "read wait",
+					   "rmdir"};
 static double step_sum[S_N];
-static int any_exit;   /* LIFECYCLE_ANY_EXIT=1: a wait other than 0 is counted, not an error */
+static int any_exit; /* LIFECYCLE_ANY_EXIT=1: a wait other than 0 is counted, not an error */
 static long not_zero;
 static double t_last;
 
@@ -34,7 +34,7 @@ static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static void step(int s)
@@ -57,7 +57,7 @@ static int put(const char *path, const char *text)
 		return fail("open", path);
 	size_t len = strlen(text);
 	ssize_t n = write(fd, text, len);
-	if (n != (ssize_t)len) {
+	if (n != (ssize_t) len) {
 		if (n >= 0)
 			errno = EIO;
 		fail("write", path);
@@ -99,11 +99,11 @@ static int one(const char *dir, const char *cmd)
 			close(fd);
 			return -1;
 		}
-		if (n == 0 || got + (size_t)n >= sizeof buf - 1) {
-			got += (size_t)n;
+		if (n == 0 || got + (size_t) n >= sizeof buf - 1) {
+			got += (size_t) n;
 			break;
 		}
-		got += (size_t)n;
+		got += (size_t) n;
 	}
 	close(fd);
 	buf[got] = '\0';
@@ -113,7 +113,7 @@ static int one(const char *dir, const char *cmd)
 		not_zero++;
 	} else if (bad) {
 		fprintf(stderr, "lifecycle: %s gave \"%s\", expected \"0\\n\"\n", path, buf);
-		static const char *const show[] = { "status", "exitcode", "error", "logs-now" };
+		static const char *const show[] = {"status", "exitcode", "error", "logs-now"};
 		for (size_t i = 0; i < sizeof show / sizeof *show; i++) {
 			char text[1024];
 			snprintf(path, sizeof path, "%s/%s", dir, show[i]);
@@ -162,8 +162,10 @@ int main(int argc, char **argv)
 		for (int s = 0; s < S_N; s++)
 			total += step_sum[s];
 		for (int s = 0; s < S_N; s++)
-			fprintf(stderr, "%-14s %8.3f ms\n", step_name[s], step_sum[s] * 1e3 / count);
-		fprintf(stderr, "%-14s %8.3f ms (mean of %ld)\n", "total", total * 1e3 / count, count);
+			fprintf(stderr, "%-14s %8.3f ms\n", step_name[s],
+				step_sum[s] * 1e3 / count);
+		fprintf(stderr, "%-14s %8.3f ms (mean of %ld)\n", "total", total * 1e3 / count,
+			count);
 	}
 	return 0;
 }

@@ -60,7 +60,7 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 void strbuf_free(struct strbuf *sb)
 {
 	free(sb->data);
-	*sb = (struct strbuf){ 0 };
+	*sb = (struct strbuf){0};
 }
 
 int str_rfc3339(const struct timespec *ts, char *buf, size_t size)

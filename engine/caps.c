@@ -13,15 +13,28 @@
 
 /* moby/moby oci/caps/defaults.go: the set `docker run` gives without --cap-add. */
 static const cap_value_t docker_default[] = {
-	CAP_CHOWN,	    CAP_DAC_OVERRIDE, CAP_FSETID,	  CAP_FOWNER, CAP_MKNOD,
-	CAP_NET_RAW,	    CAP_SETGID,	      CAP_SETUID,	  CAP_SETFCAP, CAP_SETPCAP,
-	CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,		  CAP_AUDIT_WRITE,
+	CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,	     CAP_FOWNER,
+	CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,	     CAP_SETUID,
+	CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+	CAP_KILL,    CAP_AUDIT_WRITE,
 };
 
 const char *const caps_docker_default[] = {
-	"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",	 "CAP_FOWNER",		 "CAP_MKNOD",
-	"CAP_NET_RAW", "CAP_SETGID",	   "CAP_SETUID",	 "CAP_SETFCAP",		 "CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE", NULL,
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FSETID",
+	"CAP_FOWNER",
+	"CAP_MKNOD",
+	"CAP_NET_RAW",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETFCAP",
+	"CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT",
+	"CAP_KILL",
+	"CAP_AUDIT_WRITE",
+	NULL,
 };
 
 static bool is_kept(cap_value_t c, const cap_value_t *keep, size_t n)

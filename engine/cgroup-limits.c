@@ -21,11 +21,11 @@ static const struct {
 	const char *v1_file;
 	const char *v2_file;
 } files[RESOURCE_COUNT] = {
-	[RESOURCE_MEMORY] = { "memory", "memory.limit_in_bytes", "memory.max" },
-	[RESOURCE_CPUS] = { "cpu", "cpu.cfs_quota_us", "cpu.max" },
-	[RESOURCE_CPU_SHARES] = { "cpu", "cpu.shares", "cpu.weight" },
-	[RESOURCE_CPUSET] = { "cpuset", "cpuset.cpus", "cpuset.cpus" },
-	[RESOURCE_PIDS] = { "pids", "pids.max", "pids.max" },
+	[RESOURCE_MEMORY] = {"memory", "memory.limit_in_bytes", "memory.max"},
+	[RESOURCE_CPUS] = {"cpu", "cpu.cfs_quota_us", "cpu.max"},
+	[RESOURCE_CPU_SHARES] = {"cpu", "cpu.shares", "cpu.weight"},
+	[RESOURCE_CPUSET] = {"cpuset", "cpuset.cpus", "cpuset.cpus"},
+	[RESOURCE_PIDS] = {"pids", "pids.max", "pids.max"},
 };
 
 /* v1: the directory of CG in the hierarchy that has CONTROLLER (its mount dir is named by a
@@ -89,8 +89,7 @@ bool cgroup_controller_available(const char *root, const char *controller)
 	return false;
 }
 
-int cgroup_set_limit(struct cgroup *cg, enum resource_kind kind, uint64_t value,
-		     const char *cpuset)
+int cgroup_set_limit(struct cgroup *cg, enum resource_kind kind, uint64_t value, const char *cpuset)
 {
 	const char *dir = dir_for(cg, files[kind].controller);
 	bool v2 = cg->mode == CGROUP_MODE_V2;
@@ -221,14 +220,15 @@ int cgroup_get_limit(struct cgroup *cg, enum resource_kind kind, char *buf, size
 			if (!strncmp(raw, "max", 3))
 				return resources_format_cpus(0, buf, size);
 			uint64_t quota = strtoull(raw, NULL, 10);
-			uint64_t period = strtoull(strchr(raw, ' ') ? strchr(raw, ' ') + 1 : "1", NULL, 10);
+			uint64_t period =
+				strtoull(strchr(raw, ' ') ? strchr(raw, ' ') + 1 : "1", NULL, 10);
 			return resources_format_cpus(period ? quota * 1000 / period : 0, buf, size);
 		} else {
 			long long quota = strtoll(raw, NULL, 10);
 			uint64_t period = read_u64(dir, "cpu.cfs_period_us");
-			return resources_format_cpus(quota > 0 && period ? (uint64_t) quota * 1000 / period
-								   : 0,
-						  buf, size);
+			return resources_format_cpus(
+				quota > 0 && period ? (uint64_t) quota * 1000 / period : 0, buf,
+				size);
 		}
 	case RESOURCE_CPU_SHARES:
 		v = strtoull(raw, NULL, 10);
@@ -294,8 +294,8 @@ static uint64_t cpu_from_proc(struct cgroup *cg)
 			continue;
 		/* fields 14-17 after the ')' ending field 2 */
 		if (sscanf(strrchr(stat, ')') + 2,
-			   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &ut, &st,
-			   &cut, &cst) == 4)
+			   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &ut,
+			   &st, &cut, &cst) == 4)
 			ticks += ut + st + cut + cst;
 	}
 	return hz > 0 ? ticks * (1000000000ULL / (uint64_t) hz) : 0;
@@ -305,7 +305,7 @@ int cgroup_stats(struct cgroup *cg, struct cgroup_stats *ret)
 {
 	const char *mem = dir_for(cg, "memory");
 	const char *pids = dir_for(cg, "pids");
-	struct cgroup_stats st = { 0 };
+	struct cgroup_stats st = {0};
 	char buf[64];
 
 	if (cg->mode == CGROUP_MODE_V2) {

@@ -15,7 +15,7 @@
 /* A new cpuset cgroup has no cpus or mems; copy the parent's or joining it fails. */
 static int cpuset_inherit(const char *dir)
 {
-	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
 	char parent[PATH_MAX], path[PATH_MAX];
 
 	size_t len = strrchr(dir, '/') - dir;
@@ -39,8 +39,8 @@ static int cpuset_inherit(const char *dir)
 	return 0;
 }
 
-static int v1_create(struct cgroup *cg, const char *root, const struct cgroup_line *lines,
-		     size_t n, const char *name)
+static int v1_create(struct cgroup *cg, const char *root, const struct cgroup_line *lines, size_t n,
+		     const char *name)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct cgroup_line *l = &lines[i];
@@ -54,7 +54,8 @@ static int v1_create(struct cgroup *cg, const char *root, const struct cgroup_li
 		snprintf(mount, sizeof(mount), "%s/%s", root, l->controllers);
 		if (stat(mount, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		if (snprintf(dir, sizeof(dir), "%s%s/%s", mount, l->path, name) >= (int) sizeof(dir))
+		if (snprintf(dir, sizeof(dir), "%s%s/%s", mount, l->path, name) >=
+		    (int) sizeof(dir))
 			return -ENAMETOOLONG;
 		/* EEXIST: left by a monitor that was killed; it is ours, reuse it. */
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)

@@ -12,8 +12,8 @@
 #include "cgroup-internal.h"
 #include "cleanup.h"
 
-static int v2_create(struct cgroup *cg, const char *root, const struct cgroup_line *lines,
-		     size_t n, const char *name)
+static int v2_create(struct cgroup *cg, const char *root, const struct cgroup_line *lines, size_t n,
+		     const char *name)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct cgroup_line *l = &lines[i];

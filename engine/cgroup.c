@@ -228,7 +228,7 @@ int cgroup_kill_all(struct cgroup *cg)
 			return n == -ENOENT ? 0 : n;
 		if (n == 0)
 			return 0;
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 	}
 	return -EBUSY;
 }
@@ -244,7 +244,7 @@ int cgroup_destroy(struct cgroup *cg)
 				r = negerrno();
 				break;
 			}
-			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+			nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 		}
 	}
 	return r;

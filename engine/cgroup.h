@@ -11,9 +11,9 @@
 #include "resources.h"
 
 enum cgroup_mode {
-	CGROUP_MODE_V1,     /* legacy: controllers in v1 hierarchies only */
+	CGROUP_MODE_V1,	    /* legacy: controllers in v1 hierarchies only */
 	CGROUP_MODE_HYBRID, /* v1 controllers plus an empty v2 hierarchy (this machine) */
-	CGROUP_MODE_V2,     /* unified */
+	CGROUP_MODE_V2,	    /* unified */
 };
 
 /* Where the hierarchies are mounted. */

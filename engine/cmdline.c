@@ -21,14 +21,14 @@ static int push_word(char ***argv, int *argc, struct strbuf *word)
 	*argv = n;
 	n[(*argc)++] = word->data ? word->data : strdup("");
 	n[*argc] = NULL;
-	*word = (struct strbuf){ 0 };
+	*word = (struct strbuf){0};
 	return n[*argc - 1] ? 0 : -ENOMEM;
 }
 
 int cmdline_parse(const char *line, char ***ret_argv, int *ret_argc)
 {
 	char **argv = calloc(1, sizeof(char *));
-	struct strbuf word = { 0 };
+	struct strbuf word = {0};
 	bool in_word = false;
 	int argc = 0, r = 0;
 	const char *p = line;
@@ -54,14 +54,16 @@ int cmdline_parse(const char *line, char ***ret_argv, int *ret_argc)
 		} else if (c == '"') {
 			in_word = true;
 			for (;;) {
-				if (*p == '\0') { /* unterminated: stop on the NUL, do not pass it */
+				if (*p ==
+				    '\0') { /* unterminated: stop on the NUL, do not pass it */
 					r = -EINVAL;
 					break;
 				}
 				c = *p++;
 				if (c == '"')
 					break;
-				if (c == '\\' && (*p == '"' || *p == '\\' || *p == '$' || *p == '`'))
+				if (c == '\\' &&
+				    (*p == '"' || *p == '\\' || *p == '$' || *p == '`'))
 					c = *p++;
 				r = strbuf_add(&word, &c, 1);
 				if (r < 0)
@@ -96,7 +98,8 @@ static bool needs_quotes(const char *w)
 	if (!*w)
 		return true;
 	for (; *w; w++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,",
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./"
+			    ":=@%+,",
 			    *w))
 			return true;
 	return false;

@@ -38,7 +38,8 @@ int container_commit_start(struct engine *e, struct container *c, const char *im
 		return -EEXIST;
 	}
 	if (c->starting || c->committing) {
-		container_set_error(c, "Container %s is busy (starting or committing)", c->cfg.name);
+		container_set_error(c, "Container %s is busy (starting or committing)",
+				    c->cfg.name);
 		return -EBUSY;
 	}
 	j = calloc(1, sizeof(*j));
@@ -70,7 +71,10 @@ int container_commit_start(struct engine *e, struct container *c, const char *im
 int commit_job_run(struct commit_job *j, char *err, size_t errsize)
 {
 	struct image_commit_config cfg = {
-		.cmd = j->cmd, .env = j->env, .workdir = j->workdir, .exclude_paths = j->volumes,
+		.cmd = j->cmd,
+		.env = j->env,
+		.workdir = j->workdir,
+		.exclude_paths = j->volumes,
 	};
 
 	return image_commit(&j->e->paths, j->upper, j->base, j->image, &cfg, err, errsize);

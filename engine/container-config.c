@@ -21,16 +21,22 @@
 
 #define CONFIG_MAX_VALUE (64 * 1024)
 
-
 static const char *const key_names[] = {
-	[CONTAINER_KEY_IMAGE] = "image",     [CONTAINER_KEY_CMD] = "cmd",
-	[CONTAINER_KEY_ENV] = "env",	     [CONTAINER_KEY_WORKDIR] = "workdir",
-	[CONTAINER_KEY_HOSTNAME] = "hostname", [CONTAINER_KEY_CAPS] = "caps",
-	[CONTAINER_KEY_SECCOMP] = "seccomp",   [CONTAINER_KEY_VOLUMES] = "volumes",
-	[CONTAINER_KEY_NETWORK] = "network",   [CONTAINER_KEY_PORTS] = "ports",
+	[CONTAINER_KEY_IMAGE] = "image",
+	[CONTAINER_KEY_CMD] = "cmd",
+	[CONTAINER_KEY_ENV] = "env",
+	[CONTAINER_KEY_WORKDIR] = "workdir",
+	[CONTAINER_KEY_HOSTNAME] = "hostname",
+	[CONTAINER_KEY_CAPS] = "caps",
+	[CONTAINER_KEY_SECCOMP] = "seccomp",
+	[CONTAINER_KEY_VOLUMES] = "volumes",
+	[CONTAINER_KEY_NETWORK] = "network",
+	[CONTAINER_KEY_PORTS] = "ports",
 	[CONTAINER_KEY_MEMORY] = "memory",
-	[CONTAINER_KEY_CPUS] = "cpus",	       [CONTAINER_KEY_CPU_SHARES] = "cpu-shares",
-	[CONTAINER_KEY_CPUSET] = "cpuset",     [CONTAINER_KEY_PIDS] = "pids",
+	[CONTAINER_KEY_CPUS] = "cpus",
+	[CONTAINER_KEY_CPU_SHARES] = "cpu-shares",
+	[CONTAINER_KEY_CPUSET] = "cpuset",
+	[CONTAINER_KEY_PIDS] = "pids",
 };
 
 static bool key_is_limit(enum container_key key)
@@ -40,10 +46,10 @@ static bool key_is_limit(enum container_key key)
 
 static enum resource_kind key_resource(enum container_key key)
 {
-	return (enum resource_kind) (key - CONTAINER_KEY_MEMORY);
+	return (enum resource_kind)(key - CONTAINER_KEY_MEMORY);
 }
 
-static const char *const key_controller[] = { "memory", "cpu", "cpu", "cpuset", "pids" };
+static const char *const key_controller[] = {"memory", "cpu", "cpu", "cpuset", "pids"};
 
 /* CAP_ names, one per line (or blank-separated); an empty value keeps none. */
 static int parse_caps(struct container *c, char *text, char ***ret)
@@ -99,8 +105,10 @@ static int parse_ports(struct container *c, char *text, char ***ret)
 		char norm[32], **nv;
 
 		if (network_parse_port(l, &proto, &host, &port) < 0) {
-			container_set_error(c, "Bad port \"%.40s\": HOSTPORT:PORT[/tcp|/udp], ports "
-					       "1-65535", l);
+			container_set_error(c,
+					    "Bad port \"%.40s\": HOSTPORT:PORT[/tcp|/udp], ports "
+					    "1-65535",
+					    l);
 			strv_free(v);
 			return -EINVAL;
 		}
@@ -140,8 +148,10 @@ static int parse_volumes(struct container *c, char *text, char ***ret)
 		char **nv;
 
 		if (volume_parse(l, &vol) < 0) {
-			container_set_error(c, "Bad volume \"%.80s\": expected HOST:CONTAINER[:ro] "
-					       "with absolute paths", l);
+			container_set_error(c,
+					    "Bad volume \"%.80s\": expected HOST:CONTAINER[:ro] "
+					    "with absolute paths",
+					    l);
 			strv_free(v);
 			return -EINVAL;
 		}
@@ -219,13 +229,14 @@ static int apply_limit(struct container *c, struct container_config *cfg, enum c
 	}
 	/* A value is checked first (EINVAL), then whether it can be enforced here: "no limit"
 	 * (and the default share) needs no controller. */
-	bool no_limit = r == 0 && (key == CONTAINER_KEY_CPUSET ? !cfg->cpuset
+	bool no_limit = r == 0 && (key == CONTAINER_KEY_CPUSET	     ? !cfg->cpuset
 				   : key == CONTAINER_KEY_CPU_SHARES ? (v == 0 || v == 1024)
 								     : v == 0);
 	if (r == 0 && !no_limit &&
 	    !cgroup_controller_available(CGROUP_ROOT, key_controller[key_resource(key)])) {
-		container_set_error(c, "The %s controller is not delegated to ctrfs here (its cgroup "
-				       "is the root of that hierarchy): %s cannot be limited",
+		container_set_error(c,
+				    "The %s controller is not delegated to ctrfs here (its cgroup "
+				    "is the root of that hierarchy): %s cannot be limited",
 				    key_controller[key_resource(key)], key_names[key]);
 		return -EOPNOTSUPP;
 	}
@@ -248,7 +259,7 @@ static int apply_live(struct container *c, const struct container_config *cfg,
 		      enum container_key key)
 {
 	enum resource_kind kind = key_resource(key);
-	const uint64_t values[] = { cfg->memory, cfg->cpus_milli, cfg->cpu_shares, 0, cfg->pids };
+	const uint64_t values[] = {cfg->memory, cfg->cpus_milli, cfg->cpu_shares, 0, cfg->pids};
 	struct cgroup *cg;
 	int r;
 
@@ -266,7 +277,6 @@ static int apply_live(struct container *c, const struct container_config *cfg,
 	return r;
 }
 
-
 /* KEY=VALUE lines into a vector; a later duplicate key replaces the earlier one. */
 static int parse_env(struct container *c, char *text, char ***ret)
 {
@@ -281,8 +291,10 @@ static int parse_env(struct container *c, char *text, char ***ret)
 		size_t i;
 
 		if (!eq || !env_key_is_valid(line, (size_t) (eq - line))) {
-			container_set_error(c, "Bad env line \"%.64s\": expected KEY=VALUE with KEY "
-					       "of [A-Za-z_][A-Za-z0-9_]*", line);
+			container_set_error(c,
+					    "Bad env line \"%.64s\": expected KEY=VALUE with KEY "
+					    "of [A-Za-z_][A-Za-z0-9_]*",
+					    line);
 			strv_free(v);
 			return -EINVAL;
 		}
@@ -364,8 +376,10 @@ static int apply(struct engine *e, struct container *c, struct container_config 
 		return cfg->workdir ? 0 : -ENOMEM;
 	case CONTAINER_KEY_HOSTNAME:
 		if (!hostname_is_valid(value)) {
-			container_set_error(c, "Bad hostname \"%.80s\": 1-63 of [A-Za-z0-9-], not "
-					       "starting or ending with -", value);
+			container_set_error(c,
+					    "Bad hostname \"%.80s\": 1-63 of [A-Za-z0-9-], not "
+					    "starting or ending with -",
+					    value);
 			return -EINVAL;
 		}
 		free(cfg->hostname);
@@ -387,8 +401,8 @@ static int apply(struct engine *e, struct container *c, struct container_config 
 		return 0;
 	case CONTAINER_KEY_NETWORK:
 		if (network_check_name(value) < 0) {
-			container_set_error(c, "Bad network \"%.64s\": a network's name, none or host",
-					    value);
+			container_set_error(
+				c, "Bad network \"%.64s\": a network's name, none or host", value);
 			return -EINVAL;
 		}
 		if (strcmp(value, "none") && strcmp(value, "host") &&
@@ -408,7 +422,8 @@ static int apply(struct engine *e, struct container *c, struct container_config 
 		return 0;
 	case CONTAINER_KEY_SECCOMP:
 		if (strcmp(value, "default") && strcmp(value, "unconfined")) {
-			container_set_error(c, "Bad seccomp \"%.40s\": default or unconfined", value);
+			container_set_error(c, "Bad seccomp \"%.40s\": default or unconfined",
+					    value);
 			return -EINVAL;
 		}
 		cfg->seccomp_off = !strcmp(value, "unconfined");
@@ -516,7 +531,7 @@ static int get_limit(const struct container *c, enum container_key key, struct s
 int container_config_get(struct engine *e, const struct container *c, enum container_key key,
 			 struct strbuf *out)
 {
-	struct image img = { 0 };
+	struct image img = {0};
 	int r = 0;
 
 	switch (key) {
@@ -555,7 +570,8 @@ int container_config_get(struct engine *e, const struct container *c, enum conta
 			r = strbuf_addf(out, "%s\n", *v);
 		return r;
 	case CONTAINER_KEY_NETWORK:
-		return strbuf_addf(out, "%s\n", c->cfg.network ? c->cfg.network : e->default_network);
+		return strbuf_addf(out, "%s\n",
+				   c->cfg.network ? c->cfg.network : e->default_network);
 	case CONTAINER_KEY_PORTS:
 		for (char **v = c->cfg.ports; v && *v && r == 0; v++)
 			r = strbuf_addf(out, "%s\n", *v);

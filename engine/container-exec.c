@@ -227,8 +227,10 @@ ssize_t container_exec_write_stdin(struct container *c, unsigned id, const char 
 	}
 	n = write(s->stdin_write, buf, len);
 	if (n < 0 && errno == EAGAIN)
-		container_set_error(c, "The command of exec session %u does not read its stdin "
-				       "(1 MiB waits)", id);
+		container_set_error(c,
+				    "The command of exec session %u does not read its stdin "
+				    "(1 MiB waits)",
+				    id);
 	return n < 0 ? negerrno() : n;
 }
 
@@ -277,7 +279,7 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
 	_cleanup_free_ char *text = NULL;
 	_cleanup_close_ int out = -EBADF, null = -EBADF;
 	char path[PATH_MAX];
-	struct exec_child child = { .pidfd = -EBADF, .report_fd = -EBADF, .sock = -EBADF };
+	struct exec_child child = {.pidfd = -EBADF, .report_fd = -EBADF, .sock = -EBADF};
 	char **argv = NULL;
 	int argc, r;
 
@@ -299,8 +301,9 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
 	r = cmdline_parse(text, &argv, &argc);
 	if (r < 0 || argc == 0) {
 		cmdline_free(argv);
-		container_set_error(c, argc == 0 && r == 0 ? "Empty command"
-							   : "Bad command line: unterminated quote");
+		container_set_error(c, argc == 0 && r == 0
+					       ? "Empty command"
+					       : "Bad command line: unterminated quote");
 		return -EINVAL;
 	}
 	output_path(e, c, id, path, sizeof(path));
@@ -312,7 +315,7 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
 	}
 	/* The container's spawner, already in its cgroup and namespaces, clones the helper. */
 	struct exec_child *spawner;
-	int ctl[2] = { -1, -1 };
+	int ctl[2] = {-1, -1};
 	r = spawner_get(e, c, &spawner);
 	if (r == 0 && pipe2(ctl, O_CLOEXEC) < 0)
 		r = negerrno();
@@ -325,7 +328,8 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
 		closep(&ctl[1]);
 		container_set_error(c, "Cannot start the command: %s", strerror(-r));
 		if (r == -EPIPE || r == -ECONNRESET)
-			container_exec_standby_stop(e, c); /* it died: the next exec makes another */
+			container_exec_standby_stop(e,
+						    c); /* it died: the next exec makes another */
 		return r;
 	}
 	s->ctl_write = ctl[1];
@@ -367,7 +371,7 @@ void container_exec_cancel(struct container *c, void *data)
 
 void container_exec_standby(struct engine *e, struct container *c)
 {
-	struct itimerspec its = { .it_value.tv_nsec = EXEC_PREPARE_DELAY_MS * 1000000L };
+	struct itimerspec its = {.it_value.tv_nsec = EXEC_PREPARE_DELAY_MS * 1000000L};
 
 	if (c->st.status != STATUS_RUNNING || c->exec_ready || c->prep_timerfd >= 0)
 		return;
@@ -403,11 +407,10 @@ void container_exec_standby_stop(struct engine *e, struct container *c)
 	c->exec_ready = NULL;
 }
 
-void container_exec_event(struct engine *e, struct container *c, unsigned id,
-			  enum event_kind kind)
+void container_exec_event(struct engine *e, struct container *c, unsigned id, enum event_kind kind)
 {
 	struct exec_session *s = find(c, id);
-	siginfo_t info = { 0 };
+	siginfo_t info = {0};
 
 	if (id == 0) { /* the spawner died (its container went): reap it */
 		container_exec_standby_stop(e, c);

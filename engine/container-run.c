@@ -116,8 +116,8 @@ void container_refresh(struct engine *e, struct container *c)
 		if (c->st.error[0])
 			snprintf(c->error, sizeof(c->error), "%s", c->st.error);
 		if (c->monitor_pidfd < 0)
-			c->monitor_pidfd = process_pidfd_checked(c->st.monitor_pid,
-								 c->st.monitor_start);
+			c->monitor_pidfd =
+				process_pidfd_checked(c->st.monitor_pid, c->st.monitor_start);
 		if (c->monitor_pidfd >= 0)
 			engine_watch(e, c->monitor_pidfd, c, EV_MONITOR);
 		else
@@ -143,9 +143,9 @@ void container_refresh(struct engine *e, struct container *c)
 	if (c->monitor_pidfd == -ESRCH && c->init_pidfd == -ESRCH)
 		container_exited(e, c);
 	else if (c->monitor_pidfd < 0 && c->init_pidfd < 0)
-		container_set_error(c, "Cannot follow container %s: %s", c->cfg.name,
-				    strerror(c->monitor_pidfd == -ESRCH ? -c->init_pidfd
-									 : -c->monitor_pidfd));
+		container_set_error(
+			c, "Cannot follow container %s: %s", c->cfg.name,
+			strerror(c->monitor_pidfd == -ESRCH ? -c->init_pidfd : -c->monitor_pidfd));
 }
 
 /* The cgroup of a container that has stopped: a monitor that lived in it could not remove
@@ -223,8 +223,7 @@ void container_hand_off_monitor(struct engine *e, struct container *c)
 	snprintf(r->cgroup, sizeof(r->cgroup), "%s", c->st.cgroup);
 	r->next = e->reapers;
 	e->reapers = r;
-	struct epoll_event ev = { .events = EPOLLIN,
-				  .data.u64 = (r->id << EV_SLOT_SHIFT) | EV_REAP };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (r->id << EV_SLOT_SHIFT) | EV_REAP};
 	epoll_ctl(e->epfd, EPOLL_CTL_ADD, r->pidfd, &ev);
 }
 
@@ -359,7 +358,7 @@ int container_run(struct engine *e, struct container *c, container_done_fn done,
 
 static int arm_stop_timer(struct engine *e, struct container *c, unsigned secs)
 {
-	struct itimerspec its = { .it_value.tv_sec = secs, .it_value.tv_nsec = secs ? 0 : 1 };
+	struct itimerspec its = {.it_value.tv_sec = secs, .it_value.tv_nsec = secs ? 0 : 1};
 	struct itimerspec cur;
 
 	if (c->stop_timerfd < 0) {
@@ -380,8 +379,8 @@ static int arm_stop_timer(struct engine *e, struct container *c, unsigned secs)
 	return timerfd_settime(c->stop_timerfd, 0, &its, NULL) < 0 ? negerrno() : 0;
 }
 
-int container_stop(struct engine *e, struct container *c, unsigned secs,
-		   container_done_fn done, void *data)
+int container_stop(struct engine *e, struct container *c, unsigned secs, container_done_fn done,
+		   void *data)
 {
 	int r;
 
@@ -459,8 +458,8 @@ static void restart_after_stop(void *arg, int result)
 	free(op);
 }
 
-int container_restart(struct engine *e, struct container *c, unsigned secs,
-		      container_done_fn done, void *data)
+int container_restart(struct engine *e, struct container *c, unsigned secs, container_done_fn done,
+		      void *data)
 {
 	struct restart_op *op;
 	int r;
@@ -474,7 +473,7 @@ int container_restart(struct engine *e, struct container *c, unsigned secs,
 	op = calloc(1, sizeof(*op));
 	if (!op)
 		return -ENOMEM;
-	*op = (struct restart_op){ .e = e, .slot = c->slot, .done = done, .data = data };
+	*op = (struct restart_op){.e = e, .slot = c->slot, .done = done, .data = data};
 	r = container_stop(e, c, secs, restart_after_stop, op);
 	if (r != CONTAINER_PENDING) {
 		free(op);

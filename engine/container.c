@@ -223,7 +223,7 @@ int container_remove(struct engine *e, struct container *c)
 		return r;
 	}
 	container_hand_off_monitor(e, c); /* it may still be unmounting the last run's root */
-	umount2(rootfs, MNT_DETACH); /* the daemon's own, for root/ */
+	umount2(rootfs, MNT_DETACH);	  /* the daemon's own, for root/ */
 	if (c->st.rootfs[0])
 		umount2(c->st.rootfs, MNT_DETACH); /* EINVAL if its monitor did already */
 	container_exec_free_all(e, c);
@@ -239,8 +239,7 @@ int container_remove(struct engine *e, struct container *c)
 	return 0;
 }
 
-int container_set_owner(struct engine *e, struct container *c, uid_t uid, gid_t gid,
-			mode_t mode)
+int container_set_owner(struct engine *e, struct container *c, uid_t uid, gid_t gid, mode_t mode)
 {
 	struct container_config old = c->cfg;
 	int r;
@@ -295,7 +294,7 @@ int container_stats(struct engine *e, const struct container *c, struct cgroup_s
 	int r;
 
 	(void) e;
-	*ret = (struct cgroup_stats){ 0 };
+	*ret = (struct cgroup_stats){0};
 	if (c->st.status != STATUS_RUNNING || !c->st.cgroup[0])
 		return 0;
 	r = cgroup_open(c->st.cgroup, &cg);

@@ -16,8 +16,8 @@ struct container;
 struct engine_options {
 	const char *state_dir;
 	const char *data_dir;
-	const char *self_exe; /* what the monitor is exec'd from */
-	const char *busybox;  /* the static busybox the default image is built from */
+	const char *self_exe;	     /* what the monitor is exec'd from */
+	const char *busybox;	     /* the static busybox the default image is built from */
 	const char *default_network; /* what a container joins when its `network` is unset:
 				      * "default" (a bridge made on first use), "none", "host" */
 };
@@ -53,8 +53,7 @@ void container_set_error(struct container *c, const char *fmt, ...)
 int container_create(struct engine *e, const char *name, uid_t uid, gid_t gid, mode_t mode,
 		     struct container **ret);
 int container_remove(struct engine *e, struct container *c);
-int container_set_owner(struct engine *e, struct container *c, uid_t uid, gid_t gid,
-			mode_t mode);
+int container_set_owner(struct engine *e, struct container *c, uid_t uid, gid_t gid, mode_t mode);
 
 enum container_key {
 	CONTAINER_KEY_IMAGE,
@@ -88,10 +87,10 @@ int container_config_get(struct engine *e, const struct container *c, enum conta
 typedef void (*container_done_fn)(void *data, int result);
 
 int container_run(struct engine *e, struct container *c, container_done_fn done, void *data);
-int container_stop(struct engine *e, struct container *c, unsigned secs,
-		   container_done_fn done, void *data);
-int container_restart(struct engine *e, struct container *c, unsigned secs,
-		      container_done_fn done, void *data);
+int container_stop(struct engine *e, struct container *c, unsigned secs, container_done_fn done,
+		   void *data);
+int container_restart(struct engine *e, struct container *c, unsigned secs, container_done_fn done,
+		      void *data);
 int container_kill(struct engine *e, struct container *c, int sig);
 /* Freeze every process of a running container (cgroup freezer; where ctrfs has none, SIGSTOP
  * to each of them, documented) and thaw it again. */
@@ -143,8 +142,7 @@ int container_exec_start(struct engine *e, struct container *c, unsigned id, con
  * gives the command end-of-file. */
 int container_exec_stdin_ref(struct container *c, unsigned id, int delta);
 /* Queue bytes for the command's stdin; -EAGAIN when 1 MiB waits unread. */
-ssize_t container_exec_write_stdin(struct container *c, unsigned id, const char *buf,
-				   size_t len);
+ssize_t container_exec_write_stdin(struct container *c, unsigned id, const char *buf, size_t len);
 int container_exec_output_open(struct engine *e, const struct container *c, unsigned id);
 /* Whether the session's command has exited, and its code. */
 bool container_exec_done(const struct container *c, unsigned id, int *ret_code);

@@ -10,16 +10,16 @@
 /* What an epoll event is about: stored in epoll_event.data.u64 as (slot << 8 | kind), so a
  * container freed meanwhile is simply not found. */
 enum event_kind {
-	EV_WAKE = 1,  /* engine_free() stops the thread */
-	EV_INOTIFY,   /* a log file grew */
-	EV_REPORT,    /* a starting monitor reported */
-	EV_MONITOR,   /* a monitor exited */
-	EV_INIT,      /* an orphaned init (its monitor died) exited */
-	EV_STOP_TIMER, /* a stop's grace period is over */
-	EV_EXEC_REPORT, /* an exec helper reported */
-	EV_EXEC_EXIT,	/* an exec helper exited */
+	EV_WAKE = 1,	 /* engine_free() stops the thread */
+	EV_INOTIFY,	 /* a log file grew */
+	EV_REPORT,	 /* a starting monitor reported */
+	EV_MONITOR,	 /* a monitor exited */
+	EV_INIT,	 /* an orphaned init (its monitor died) exited */
+	EV_STOP_TIMER,	 /* a stop's grace period is over */
+	EV_EXEC_REPORT,	 /* an exec helper reported */
+	EV_EXEC_EXIT,	 /* an exec helper exited */
 	EV_EXEC_PREPARE, /* a container has run a while: make its exec spawner */
-	EV_REAP,	/* a finishing monitor of a container that moved on has exited */
+	EV_REAP,	 /* a finishing monitor of a container that moved on has exited */
 };
 #define EV_SLOT_SHIFT 28
 #define EV_SESSION_MASK 0xfffff
@@ -31,11 +31,11 @@ struct exec_session {
 	struct exec_session *next;
 	unsigned id;
 	enum exec_state state;
-	char **env;	  /* extra KEY=VALUE for the command */
-	int stdin_opens;  /* opens of exec/N/stdin right now */
-	int stdin_write;  /* our end of the command's stdin pipe, or -1 */
-	int stdin_read;	  /* its end, until the command starts */
-	int ctl_write;	  /* winsize messages to the helper */
+	char **env;	     /* extra KEY=VALUE for the command */
+	int stdin_opens;     /* opens of exec/N/stdin right now */
+	int stdin_write;     /* our end of the command's stdin pipe, or -1 */
+	int stdin_read;	     /* its end, until the command starts */
+	int ctl_write;	     /* winsize messages to the helper */
 	unsigned rows, cols; /* a terminal of this size (rows 0: none) */
 	pid_t pid;
 	int pidfd;
@@ -59,10 +59,10 @@ struct container {
 	struct container_config cfg;
 	struct container_state st;
 	char error[512];
-	bool starting; /* a monitor was spawned and has not reported yet */
-	bool stopped;  /* this run's end was settled (container_stopped) */
-	bool paused;   /* frozen by pause; a marker file keeps it across daemon restarts */
-	bool committing; /* its writable layer is being copied into an image */
+	bool starting;	   /* a monitor was spawned and has not reported yet */
+	bool stopped;	   /* this run's end was settled (container_stopped) */
+	bool paused;	   /* frozen by pause; a marker file keeps it across daemon restarts */
+	bool committing;   /* its writable layer is being copied into an image */
 	uint64_t root_gen; /* changes whenever its root filesystem is mounted anew */
 	int report_fd;
 	struct strbuf report;
@@ -71,15 +71,14 @@ struct container {
 	int stop_timerfd;
 	int prep_timerfd; /* EV_EXEC_PREPARE */
 	int log_wd;
-	struct pending_op *run_ops;  /* at most one, but a restart chains through it */
+	struct pending_op *run_ops; /* at most one, but a restart chains through it */
 	struct pending_op *stop_ops;
 	struct container_waiter *waiters;
 	struct exec_session *sessions;
 	unsigned next_session;
-	struct endpoint *ep; /* its place on a network while it runs (network.c) */
+	struct endpoint *ep;	       /* its place on a network while it runs (network.c) */
 	struct exec_child *exec_ready; /* an exec helper already in its cgroup and namespaces */
 };
-
 
 struct engine {
 	struct engine_paths paths;
@@ -110,8 +109,7 @@ int engine_watch_session(struct engine *e, int fd, struct container *c, unsigned
 			 enum event_kind kind, uint32_t events);
 
 /* An exec helper of session ID reported or exited. */
-void container_exec_event(struct engine *e, struct container *c, unsigned id,
-			  enum event_kind kind);
+void container_exec_event(struct engine *e, struct container *c, unsigned id, enum event_kind kind);
 /* inotify watch WD fired: wake readers of the session whose output it is. */
 void container_exec_output_grew(struct container *c, int wd);
 /* Re-read the paused marker (adoption) or drop it (the container stopped). */

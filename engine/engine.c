@@ -106,7 +106,7 @@ static void handle_inotify(struct engine *e)
 
 static void dispatch(struct engine *e, uint64_t data)
 {
-	enum event_kind kind = (enum event_kind) (data & 0xff);
+	enum event_kind kind = (enum event_kind)(data & 0xff);
 	struct container *c;
 
 	if (kind == EV_INOTIFY) {
@@ -227,7 +227,7 @@ static int load_all(struct engine *e)
 
 static int make_dirs(const struct engine_paths *p)
 {
-	const char *const sub[] = { "containers", "images", "layers" };
+	const char *const sub[] = {"containers", "images", "layers"};
 	char path[PATH_MAX];
 	int r;
 
@@ -329,8 +329,8 @@ void engine_standby_refill(struct engine *e)
 {
 	if (e->standby_cmd_fd >= 0)
 		return;
-	if (monitor_spawn(e->self_exe, &e->paths, NULL, &e->standby_report_fd,
-			  &e->standby_cmd_fd) < 0)
+	if (monitor_spawn(e->self_exe, &e->paths, NULL, &e->standby_report_fd, &e->standby_cmd_fd) <
+	    0)
 		e->standby_report_fd = e->standby_cmd_fd = -EBADF; /* runs take the slow path */
 }
 

@@ -16,8 +16,9 @@
 
 static int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
 {
-	struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC), .mode = mode,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	struct open_how how = {.flags = (uint64_t) (flags | O_CLOEXEC),
+			       .mode = mode,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
 	int fd = (int) syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
 
 	return fd < 0 ? negerrno() : fd;
@@ -25,7 +26,7 @@ static int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
 
 int etcfiles_install(int root_fd, const char *state_dir, const char *only)
 {
-	static const char *const files[] = { "hosts", "hostname", "resolv.conf" };
+	static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
 	int r = 0;
 
 	/* etc/ itself: made if the image has none (never through a link out). */

@@ -48,10 +48,9 @@ static json_object *strv_json(char *const *v)
 int exec_spawn(const char *self_exe, const struct engine_paths *p, const char *name,
 	       struct exec_child *ret)
 {
-	char *argv[] = { "ctrfs-exec", EXEC_ARG, (char *) p->state_dir, (char *) p->data_dir,
-			 (char *) name, NULL };
-	char *envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			 NULL };
+	char *argv[] = {"ctrfs-exec",	      EXEC_ARG,	     (char *) p->state_dir,
+			(char *) p->data_dir, (char *) name, NULL};
+	char *envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 	int rep[2], sock[2], pidfd;
 	pid_t pid;
 
@@ -100,8 +99,8 @@ int exec_spawn(const char *self_exe, const struct engine_paths *p, const char *n
 		close(sock[0]);
 		return r;
 	}
-	*ret = (struct exec_child){ .pid = pid, .pidfd = pidfd, .report_fd = rep[0],
-				    .sock = sock[0] };
+	*ret = (struct exec_child){
+		.pid = pid, .pidfd = pidfd, .report_fd = rep[0], .sock = sock[0]};
 	return 0;
 }
 
@@ -110,10 +109,12 @@ int exec_assign(struct exec_child *spawner, char *const *argv, char *const *env,
 {
 	json_object *o = json_object_new_object();
 	int rep[2], fds[4];
-	char cbuf[CMSG_SPACE(sizeof(fds))] = { 0 }, reply[32];
+	char cbuf[CMSG_SPACE(sizeof(fds))] = {0}, reply[32];
 	struct iovec iov;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 	const char *text;
 	ssize_t n;
@@ -135,7 +136,7 @@ int exec_assign(struct exec_child *spawner, char *const *argv, char *const *env,
 	json_object_object_add(o, "rows", json_object_new_int((int) rows));
 	json_object_object_add(o, "cols", json_object_new_int((int) cols));
 	text = json_object_to_json_string(o);
-	iov = (struct iovec){ .iov_base = (void *) text, .iov_len = strlen(text) };
+	iov = (struct iovec){.iov_base = (void *) text, .iov_len = strlen(text)};
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(fds));
@@ -161,8 +162,8 @@ int exec_assign(struct exec_child *spawner, char *const *argv, char *const *env,
 		if (pidfd < 0)
 			r = negerrno();
 		else
-			*ret = (struct exec_child){ .pid = pid, .pidfd = pidfd, .report_fd = rep[0],
-						    .sock = -EBADF };
+			*ret = (struct exec_child){
+				.pid = pid, .pidfd = pidfd, .report_fd = rep[0], .sock = -EBADF};
 	}
 	if (r < 0)
 		close(rep[0]);
@@ -181,11 +182,13 @@ static int recv_request(char ***ret_argv, char ***ret_env, struct winsize *ret_w
 {
 	static char text[REQUEST_MAX + 1];
 	char cbuf[CMSG_SPACE(4 * sizeof(int))];
-	struct iovec iov = { .iov_base = text, .iov_len = REQUEST_MAX };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
-	const char *keys[2] = { "argv", "env" };
-	char **v[2] = { NULL, NULL };
+	struct iovec iov = {.iov_base = text, .iov_len = REQUEST_MAX};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
+	const char *keys[2] = {"argv", "env"};
+	char **v[2] = {NULL, NULL};
 	struct cmsghdr *cm;
 	json_object *o, *a;
 	ssize_t n;
@@ -204,13 +207,13 @@ static int recv_request(char ***ret_argv, char ***ret_env, struct winsize *ret_w
 	if (!o)
 		return -EINVAL;
 	for (int k = 0; k < 2; k++) {
-		size_t len = json_object_object_get_ex(o, keys[k], &a) ? json_object_array_length(a)
-								   : 0;
+		size_t len =
+			json_object_object_get_ex(o, keys[k], &a) ? json_object_array_length(a) : 0;
 		v[k] = calloc(len + 1, sizeof(char *));
 		for (size_t i = 0; v[k] && i < len; i++)
 			v[k][i] = strdup(json_object_get_string(json_object_array_get_idx(a, i)));
 	}
-	*ret_ws = (struct winsize){ 0 };
+	*ret_ws = (struct winsize){0};
 	if (json_object_object_get_ex(o, "rows", &a))
 		ret_ws->ws_row = (unsigned short) json_object_get_int(a);
 	if (json_object_object_get_ex(o, "cols", &a))
@@ -229,7 +232,8 @@ static int recv_request(char ***ret_argv, char ***ret_env, struct winsize *ret_w
 /* In the forked child, inside every namespace: become the container's kind of process. */
 static __attribute__((noreturn)) void run_command(const struct container_config *cfg,
 						  const char *workdir, char **argv, char **env,
-						  struct syscall_filter *filter, int err_fd, int tty)
+						  struct syscall_filter *filter, int err_fd,
+						  int tty)
 {
 	int r = 0;
 
@@ -271,10 +275,10 @@ static void relay_tty(int master, pid_t child)
 
 	for (;;) {
 		struct pollfd pfd[4] = {
-			{ .fd = master, .events = POLLIN },
-			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
-			{ .fd = ctl_open ? CTL_FD : -1, .events = POLLIN },
-			{ .fd = pidfd, .events = POLLIN },
+			{.fd = master, .events = POLLIN},
+			{.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
+			{.fd = ctl_open ? CTL_FD : -1, .events = POLLIN},
+			{.fd = pidfd, .events = POLLIN},
 		};
 		if (poll(pfd, 4, -1) < 0) {
 			if (errno == EINTR)
@@ -296,7 +300,7 @@ static void relay_tty(int master, pid_t child)
 		}
 		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t n = read(CTL_FD, buf, sizeof(buf) - 1);
-			struct winsize ws = { 0 };
+			struct winsize ws = {0};
 			if (n <= 0) {
 				ctl_open = false;
 			} else {
@@ -369,8 +373,8 @@ static __attribute__((noreturn)) void session(const struct container_config *cfg
 	}
 	if (pid == 0) {
 		close(err[0]);
-		run_command(cfg, cfg->workdir ? cfg->workdir : img->workdir, cmd, env, filter, err[1],
-			    slave);
+		run_command(cfg, cfg->workdir ? cfg->workdir : img->workdir, cmd, env, filter,
+			    err[1], slave);
 	}
 	close(err[1]);
 	closep(&slave);
@@ -393,10 +397,10 @@ static __attribute__((noreturn)) void session(const struct container_config *cfg
 
 int exec_main(int argc, char **argv)
 {
-	struct engine_paths p = { 0 };
-	struct container_config cfg = { 0 };
+	struct engine_paths p = {0};
+	struct container_config cfg = {0};
 	struct container_state st;
-	struct image img = { 0 };
+	struct image img = {0};
 	struct syscall_filter *filter = NULL;
 	char msg[600];
 	int pidfd, r;

@@ -112,10 +112,10 @@ static int populate_busybox_layer(const char *root, const char *busybox)
 		const char *path;
 		mode_t mode;
 	} dirs[] = {
-		{ "bin", 0755 },  { "sbin", 0755 },    { "usr", 0755 },	 { "usr/bin", 0755 },
-		{ "usr/sbin", 0755 }, { "etc", 0755 },	 { "tmp", 01777 }, { "proc", 0555 },
-		{ "sys", 0555 },  { "dev", 0755 },     { "root", 0700 }, { "home", 0755 },
-		{ "var", 0755 },  { "var/tmp", 01777 }, { "run", 0755 },	 { "mnt", 0755 },
+		{"bin", 0755},	    {"sbin", 0755},	{"usr", 0755},	{"usr/bin", 0755},
+		{"usr/sbin", 0755}, {"etc", 0755},	{"tmp", 01777}, {"proc", 0555},
+		{"sys", 0555},	    {"dev", 0755},	{"root", 0700}, {"home", 0755},
+		{"var", 0755},	    {"var/tmp", 01777}, {"run", 0755},	{"mnt", 0755},
 	};
 	_cleanup_free_ char *list = NULL;
 	char path[PATH_MAX];
@@ -185,13 +185,13 @@ static int set_times(int dfd, const struct timespec ts[2], unsigned depth)
 
 int image_ensure_busybox(const struct engine_paths *p, const char *busybox)
 {
-	static char *const cmd[] = { "sh", NULL }, *const env[] = { NULL };
-	struct layer_tmp t = { .dirfd = -EBADF };
+	static char *const cmd[] = {"sh", NULL}, *const env[] = {NULL};
+	struct layer_tmp t = {.dirfd = -EBADF};
 	_cleanup_close_ int lock = -EBADF;
 	char digest[LAYER_ID_LEN + 1], id[LAYER_ID_LEN + 1];
-	char *layers[] = { id, NULL };
-	struct image img = { .layers = layers, .cmd = (char **) cmd, .env = (char **) env,
-			     .workdir = "/" };
+	char *layers[] = {id, NULL};
+	struct image img = {
+		.layers = layers, .cmd = (char **) cmd, .env = (char **) env, .workdir = "/"};
 	struct timespec ts[2];
 	struct stat st;
 	bool created = false;
@@ -204,7 +204,7 @@ int image_ensure_busybox(const struct engine_paths *p, const char *busybox)
 		return r == 0 ? -ENOEXEC : r;
 	if (stat(busybox, &st) < 0)
 		return negerrno();
-	ts[0] = ts[1] = (struct timespec){ st.st_mtim.tv_sec, 0 };
+	ts[0] = ts[1] = (struct timespec){st.st_mtim.tv_sec, 0};
 	r = layer_tmp_create(p, &t);
 	if (r < 0)
 		return r;

@@ -66,13 +66,16 @@ static int copy_xattrs(struct copy *c, int src, int dst, const char *rel)
 	ssize_t len = flistxattr(src, list, sizeof(list));
 
 	if (len < 0)
-		return errno == ENOTSUP ? 0 : fail(c, negerrno(), "Cannot read xattrs of %s: %m", rel);
+		return errno == ENOTSUP ? 0
+					: fail(c, negerrno(), "Cannot read xattrs of %s: %m", rel);
 	for (char *n = list; n < list + len; n += strlen(n) + 1) {
 		ssize_t vlen;
 
-		if (!strcmp(n, "trusted.overlay.redirect") || !strcmp(n, "trusted.overlay.metacopy"))
+		if (!strcmp(n, "trusted.overlay.redirect") ||
+		    !strcmp(n, "trusted.overlay.metacopy"))
 			return fail(c, -ENOTSUP,
-				    "%s is an overlay redirect or metacopy, which commit does not support",
+				    "%s is an overlay redirect or metacopy, which commit does not "
+				    "support",
 				    rel);
 		if (strcmp(n, "trusted.overlay.opaque") && strncmp(n, "user.", 5) &&
 		    strcmp(n, "security.capability"))
@@ -98,8 +101,8 @@ static int copy_data(int in, int out, off_t size)
 	while (size > 0) {
 		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t) size, 0);
 
-		if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-			      errno == EOPNOTSUPP)) {
+		if (n < 0 &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
 			/* Different file systems on old kernels: plain copy. */
 			n = read(in, buf, sizeof(buf));
 			if (n > 0 && write(out, buf, (size_t) n) != n)
@@ -132,7 +135,7 @@ static int link_seen(struct copy *c, const struct stat *st, int dfd, const char 
 	if (!n)
 		return -ENOMEM;
 	c->links = n;
-	n[c->nlinks] = (struct linked){ st->st_dev, st->st_ino, strdup(rel) };
+	n[c->nlinks] = (struct linked){st->st_dev, st->st_ino, strdup(rel)};
 	if (!n[c->nlinks].rel)
 		return -ENOMEM;
 	c->nlinks++;
@@ -231,8 +234,8 @@ static int copy_dir(struct copy *c, int src, int dst, const char *prefix, unsign
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (snprintf(rel, sizeof(rel), "%s%s%s", prefix, *prefix ? "/" : "",
-			     de->d_name) >= (int) sizeof(rel))
+		if (snprintf(rel, sizeof(rel), "%s%s%s", prefix, *prefix ? "/" : "", de->d_name) >=
+		    (int) sizeof(rel))
 			r = fail(c, -ENAMETOOLONG, "A path in the upper dir is too long");
 		else
 			r = copy_entry(c, dirfd(d), dst, de->d_name, rel, depth);
@@ -303,12 +306,12 @@ int image_commit(const struct engine_paths *p, const char *upper_dir, const char
 		 const char *new_name, const struct image_commit_config *cfg, char *err,
 		 size_t errsize)
 {
-	struct copy c = { .err = err, .errsize = errsize };
-	struct layer_tmp t = { .dirfd = -EBADF };
+	struct copy c = {.err = err, .errsize = errsize};
+	struct layer_tmp t = {.dirfd = -EBADF};
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_free_ char **layers = NULL;
 	char digest[LAYER_ID_LEN + 1], id[LAYER_ID_LEN + 1];
-	struct image base = { 0 }, img;
+	struct image base = {0}, img;
 	bool created = false;
 	size_t n = 0;
 	int r;
@@ -334,10 +337,10 @@ int image_commit(const struct engine_paths *p, const char *upper_dir, const char
 		goto out;
 	memcpy(layers, base.layers, n * sizeof(char *));
 	layers[n] = id;
-	img = (struct image){ .layers = layers,
-			      .cmd = or_base(cfg->cmd, base.cmd),
-			      .env = or_base(cfg->env, base.env),
-			      .workdir = cfg->workdir ? (char *) cfg->workdir : base.workdir };
+	img = (struct image){.layers = layers,
+			     .cmd = or_base(cfg->cmd, base.cmd),
+			     .env = or_base(cfg->env, base.env),
+			     .workdir = cfg->workdir ? (char *) cfg->workdir : base.workdir};
 	lock = layer_store_lock(p);
 	if (lock < 0) {
 		r = lock;

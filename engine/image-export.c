@@ -178,7 +178,7 @@ static json_object *make_config(const struct image *img, char (*digests)[LAYER_I
 	json_object *o = json_object_new_object(), *c = json_object_new_object();
 	json_object *rootfs = json_object_new_object(), *ids = json_object_new_array();
 	json_object *history = json_object_new_array();
-	struct timespec ts = { img->created, 0 };
+	struct timespec ts = {img->created, 0};
 	char created[64], dg[80];
 
 	if (str_rfc3339(&ts, created, sizeof(created)) < 0)
@@ -213,7 +213,7 @@ static int write_image(const struct engine_paths *p, struct archive *a, const ch
 	char cfg[LAYER_ID_LEN + 1], man[LAYER_ID_LEN + 1], ref[256], path[128];
 	_cleanup_free_ char(*digests)[LAYER_ID_LEN + 1] = NULL;
 	_cleanup_(json_putp) json_object *config = NULL, *manifest = NULL, *index = NULL,
-					  *docker = NULL;
+					 *docker = NULL;
 	json_object *layers, *d, *entry, *paths;
 	int r;
 
@@ -265,7 +265,8 @@ static int write_image(const struct engine_paths *p, struct archive *a, const ch
 		json_object *ann = json_object_new_object();
 
 		snprintf(ref, sizeof(ref), "docker.io/library/%s:latest", name);
-		json_object_object_add(ann, "io.containerd.image.name", json_object_new_string(ref));
+		json_object_object_add(ann, "io.containerd.image.name",
+				       json_object_new_string(ref));
 		json_object_object_add(ann, "org.opencontainers.image.ref.name",
 				       json_object_new_string("latest"));
 		json_object_object_add(d, "annotations", ann);

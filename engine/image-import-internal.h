@@ -8,10 +8,10 @@
 #include "layer-store.h"
 
 struct import_layer {
-	char *member;			     /* the layer's file in the archive or layout */
-	char blob_digest[LAYER_ID_LEN + 1];  /* expected sha256 of its bytes; "" = unknown */
-	char diff_id[LAYER_ID_LEN + 1];	     /* expected sha256 uncompressed; "" = unknown */
-	int same_as;			     /* index of an earlier layer with this member, or -1 */
+	char *member;			    /* the layer's file in the archive or layout */
+	char blob_digest[LAYER_ID_LEN + 1]; /* expected sha256 of its bytes; "" = unknown */
+	char diff_id[LAYER_ID_LEN + 1];	    /* expected sha256 uncompressed; "" = unknown */
+	int same_as;			    /* index of an earlier layer with this member, or -1 */
 	bool done;
 	struct layer_tmp tmp;
 	char got_diff_id[LAYER_ID_LEN + 1];
@@ -30,8 +30,7 @@ struct import_files {
 };
 
 /* Fill PLAN from a `docker save` manifest.json (the first image in it). */
-int import_plan_docker(struct import_files *f, struct import_plan *plan, char *err,
-		       size_t errsize);
+int import_plan_docker(struct import_files *f, struct import_plan *plan, char *err, size_t errsize);
 /* Fill PLAN from an OCI layout's index.json (the manifest for this host's platform, or the
  * first). */
 int import_plan_oci(struct import_files *f, struct import_plan *plan, char *err, size_t errsize);

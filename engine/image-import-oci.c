@@ -78,7 +78,7 @@ static int add_layer(struct import_plan *plan, const char *member, const char *b
 		return -ENOMEM;
 	plan->layers = n;
 	l = &n[plan->nlayers];
-	*l = (struct import_layer){ .same_as = -1, .tmp = { .dirfd = -EBADF } };
+	*l = (struct import_layer){.same_as = -1, .tmp = {.dirfd = -EBADF}};
 	l->member = strdup(member);
 	if (!l->member)
 		return -ENOMEM;
@@ -132,8 +132,8 @@ static int apply_config(struct import_files *f, const char *member, struct impor
 	if (r < 0)
 		return r;
 	wd = get(c, "WorkingDir", json_type_string);
-	plan->workdir = strdup(wd && json_object_get_string(wd)[0] ? json_object_get_string(wd)
-								   : "/");
+	plan->workdir =
+		strdup(wd && json_object_get_string(wd)[0] ? json_object_get_string(wd) : "/");
 	if (!plan->workdir)
 		return -ENOMEM;
 	ids = get(get(o, "rootfs", json_type_object), "diff_ids", json_type_array);
@@ -148,8 +148,7 @@ static int apply_config(struct import_files *f, const char *member, struct impor
 	return 0;
 }
 
-int import_plan_docker(struct import_files *f, struct import_plan *plan, char *err,
-		       size_t errsize)
+int import_plan_docker(struct import_files *f, struct import_plan *plan, char *err, size_t errsize)
 {
 	_cleanup_(json_putp) json_object *o = NULL;
 	json_object *img, *layers, *config;
@@ -178,8 +177,8 @@ int import_plan_docker(struct import_files *f, struct import_plan *plan, char *e
 
 static const char *host_arch(void)
 {
-	static const char *const map[][2] = { { "x86_64", "amd64" }, { "aarch64", "arm64" },
-					      { "armv7l", "arm" },   { "i686", "386" } };
+	static const char *const map[][2] = {
+		{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"armv7l", "arm"}, {"i686", "386"}};
 	static struct utsname u;
 
 	if (uname(&u) < 0)
@@ -197,8 +196,8 @@ static json_object *pick_manifest(json_object *index)
 	size_t n = ms ? json_object_array_length(ms) : 0;
 
 	for (size_t i = 0; i < n; i++) {
-		json_object *pl = get(json_object_array_get_idx(ms, i), "platform",
-				      json_type_object);
+		json_object *pl =
+			get(json_object_array_get_idx(ms, i), "platform", json_type_object);
 		json_object *arch = get(pl, "architecture", json_type_string);
 
 		if (arch && !strcmp(json_object_get_string(arch), host_arch()))
@@ -228,9 +227,9 @@ int import_plan_oci(struct import_files *f, struct import_plan *plan, char *err,
 	/* An index may point to another index (a multi-platform image): follow two levels. */
 	for (int depth = 0;; depth++) {
 		desc = pick_manifest(man ?: index);
-		if (!desc || blob_member(json_object_get_string(get(desc, "digest",
-								    json_type_string)),
-					 member, sizeof(member), hex) < 0)
+		if (!desc ||
+		    blob_member(json_object_get_string(get(desc, "digest", json_type_string)),
+				member, sizeof(member), hex) < 0)
 			return fail(err, errsize, -EINVAL, "The OCI index names no manifest");
 		if (man)
 			json_object_put(TAKE_PTR(man));
@@ -249,7 +248,8 @@ int import_plan_oci(struct import_files *f, struct import_plan *plan, char *err,
 
 		if (blob_member(json_object_get_string(get(l, "digest", json_type_string)), member,
 				sizeof(member), hex) < 0)
-			return fail(err, errsize, -EINVAL, "The OCI manifest has a bad layer digest");
+			return fail(err, errsize, -EINVAL,
+				    "The OCI manifest has a bad layer digest");
 		r = add_layer(plan, member, hex);
 		if (r < 0)
 			return fail(err, errsize, r == -E2BIG ? -EINVAL : r,
@@ -275,5 +275,5 @@ void import_plan_clear(struct import_plan *plan)
 		free(*s);
 	free(plan->env);
 	free(plan->workdir);
-	*plan = (struct import_plan){ 0 };
+	*plan = (struct import_plan){0};
 }

@@ -41,14 +41,15 @@ struct import {
 	char *err;
 	size_t errsize;
 	struct import_files files;
-	int fd;	   /* the archive, or the layout directory */
-	bool dir;  /* an OCI layout directory */
+	int fd;	  /* the archive, or the layout directory */
+	bool dir; /* an OCI layout directory */
 	struct member *m;
 	size_t nm;
 	struct import_plan plan;
 };
 
-static int fail(struct import *im, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct import *im, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int fail(struct import *im, int r, const char *fmt, ...)
 {
 	va_list ap;
@@ -81,8 +82,9 @@ static bool is_hex(const char *s, size_t len)
 /* Could NAME be a member of a `docker save` archive or an OCI layout? A rootfs has others. */
 static bool image_member(const char *n)
 {
-	static const char *const fixed[] = { "",     "manifest.json", "index.json", "oci-layout",
-					     "repositories", "blobs",	      "blobs/sha256" };
+	static const char *const fixed[] = {
+		"",	 "manifest.json", "index.json", "oci-layout", "repositories",
+		"blobs", "blobs/sha256"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
 		if (!strcmp(n, fixed[i]))
@@ -175,7 +177,7 @@ static int scan_tar(struct import *im, enum kind *ret_kind)
 			return -ENOMEM;
 		im->m = m;
 		m = &im->m[im->nm++];
-		*m = (struct member){ .name = strdup(name) };
+		*m = (struct member){.name = strdup(name)};
 		if (!m->name)
 			return -ENOMEM;
 		if (archive_entry_hardlink(e) || archive_entry_filetype(e) == AE_IFLNK)
@@ -200,7 +202,8 @@ static int scan_tar(struct import *im, enum kind *ret_kind)
 	if (im->nm == 0)
 		return fail(im, -EINVAL, "The archive is empty");
 	if (!manifest && !index)
-		return fail(im, -EINVAL, "The archive has image blobs but no manifest.json or index.json");
+		return fail(im, -EINVAL,
+			    "The archive has image blobs but no manifest.json or index.json");
 	*ret_kind = manifest ? KIND_DOCKER : KIND_OCI;
 	return 0;
 }
@@ -242,8 +245,8 @@ static int tar_get(struct import_files *f, const char *member, char **ret, size_
 /* A member of a layout directory, opened beneath it (symbolic links allowed inside only). */
 static int dir_open(struct import *im, const char *member)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
-				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
 	long fd = syscall(SYS_openat2, im->fd, member, &how, sizeof(how));
 
 	return fd < 0 ? negerrno() : (int) fd;
@@ -290,12 +293,11 @@ static ssize_t blob_src_read(void *ctx, const void **ret_buf)
 	return n;
 }
 
-static int extract_layer(struct import *im, size_t i, const struct layer_src *src,
-			 unsigned flags)
+static int extract_layer(struct import *im, size_t i, const struct layer_src *src, unsigned flags)
 {
 	struct import_layer *l = &im->plan.layers[i];
-	struct blob_src b = { .inner = src };
-	struct layer_src bs = { blob_src_read, &b };
+	struct blob_src b = {.inner = src};
+	struct layer_src bs = {blob_src_read, &b};
 	char blob[LAYER_ID_LEN + 1];
 	const void *buf;
 	ssize_t n;
@@ -345,7 +347,7 @@ static int extract_tar_layers(struct import *im)
 {
 	_cleanup_(archive_freep) struct archive *a = NULL;
 	_cleanup_free_ struct entry_src *s = calloc(1, sizeof(*s));
-	struct layer_src src = { entry_src_read, s };
+	struct layer_src src = {entry_src_read, s};
 	struct archive_entry *e;
 	int r;
 
@@ -405,7 +407,7 @@ static int extract_tar_layers(struct import *im)
 static int extract_dir_layers(struct import *im)
 {
 	_cleanup_free_ struct layer_fd_src *s = calloc(1, sizeof(*s));
-	struct layer_src src = { layer_fd_src_read, s };
+	struct layer_src src = {layer_fd_src_read, s};
 
 	if (!s)
 		return -ENOMEM;
@@ -429,7 +431,7 @@ static int extract_dir_layers(struct import *im)
 static int extract_rootfs(struct import *im)
 {
 	_cleanup_free_ struct layer_fd_src *s = calloc(1, sizeof(*s));
-	struct layer_src src = { layer_fd_src_read, s };
+	struct layer_src src = {layer_fd_src_read, s};
 	int r;
 
 	if (!s)
@@ -441,8 +443,8 @@ static int extract_rootfs(struct import *im)
 	if (!im->plan.layers || !im->plan.cmd || !im->plan.env || !im->plan.workdir)
 		return -ENOMEM;
 	im->plan.nlayers = 1;
-	im->plan.layers[0] = (struct import_layer){ .member = strdup("rootfs"), .same_as = -1,
-						    .tmp = { .dirfd = -EBADF } };
+	im->plan.layers[0] = (struct import_layer){
+		.member = strdup("rootfs"), .same_as = -1, .tmp = {.dirfd = -EBADF}};
 	if (!im->plan.layers[0].member)
 		return -ENOMEM;
 	s->fd = im->fd;
@@ -460,8 +462,10 @@ static int publish(struct import *im, const char *name)
 	_cleanup_free_ char(*ids)[LAYER_ID_LEN + 1] = calloc(n, sizeof(*ids));
 	_cleanup_free_ char **layers = calloc(n + 1, sizeof(char *));
 	_cleanup_free_ bool *created = calloc(n, sizeof(bool));
-	struct image img = { .layers = layers, .cmd = im->plan.cmd, .env = im->plan.env,
-			     .workdir = im->plan.workdir };
+	struct image img = {.layers = layers,
+			    .cmd = im->plan.cmd,
+			    .env = im->plan.env,
+			    .workdir = im->plan.workdir};
 	int r = 0;
 
 	if (lock < 0)
@@ -493,7 +497,7 @@ static int publish(struct import *im, const char *name)
 int image_import(const struct engine_paths *p, const char *name, const char *path, char *err,
 		 size_t errsize)
 {
-	struct import im = { .p = p, .err = err, .errsize = errsize, .fd = -EBADF };
+	struct import im = {.p = p, .err = err, .errsize = errsize, .fd = -EBADF};
 	enum kind kind = KIND_OCI;
 	struct stat st;
 	int r;

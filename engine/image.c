@@ -37,7 +37,7 @@ void image_clear(struct image *img)
 	image_strv_free(img->cmd);
 	image_strv_free(img->env);
 	free(img->workdir);
-	*img = (struct image){ 0 };
+	*img = (struct image){0};
 }
 
 bool image_exists(const struct engine_paths *p, const char *name)
@@ -88,7 +88,7 @@ int image_load(const struct engine_paths *p, const char *name, struct image *ret
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_(json_putp) json_object *o = NULL;
-	struct image img = { 0 };
+	struct image img = {0};
 	char path[PATH_MAX];
 	json_object *w;
 	int r;
@@ -241,9 +241,9 @@ int image_create(const struct engine_paths *p, const char *name, const struct im
 	json_object_object_add(o, "layers", strv_json(img->layers));
 	json_object_object_add(o, "cmd", strv_json(img->cmd));
 	json_object_object_add(o, "env", strv_json(img->env));
-	json_object_object_add(o, "workdir",
-			       json_object_new_string(img->workdir && *img->workdir ? img->workdir
-										 : "/"));
+	json_object_object_add(
+		o, "workdir",
+		json_object_new_string(img->workdir && *img->workdir ? img->workdir : "/"));
 	json_object_object_add(o, "created", json_object_new_int64(now.tv_sec));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t) size));
 	return image_write(p, name, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));

@@ -44,7 +44,8 @@ struct extract {
 	size_t errsize;
 };
 
-static int fail(struct extract *x, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct extract *x, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int fail(struct extract *x, int r, const char *fmt, ...)
 {
 	va_list ap;
@@ -212,8 +213,8 @@ static int remember_dir(struct extract *x, const char *rel, struct archive_entry
 	x->dirs[x->ndirs].rel = strdup(rel);
 	if (!x->dirs[x->ndirs].rel)
 		return -ENOMEM;
-	x->dirs[x->ndirs].mtime = (struct timespec){ archive_entry_mtime(e),
-						     archive_entry_mtime_nsec(e) };
+	x->dirs[x->ndirs].mtime =
+		(struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
 	x->ndirs++;
 	return 0;
 }
@@ -259,7 +260,7 @@ static int do_file(struct extract *x, struct archive *a, struct archive_entry *e
 	r = write_data(x, a, e, fd, rel);
 	if (r == 0)
 		r = apply_meta(x, fd, e, rel);
-	ts[0] = ts[1] = (struct timespec){ archive_entry_mtime(e), archive_entry_mtime_nsec(e) };
+	ts[0] = ts[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
 	if (r == 0 && futimens(fd, ts) < 0)
 		r = fail(x, negerrno(), "Cannot set the time of %s: %m", rel);
 	return r;
@@ -294,7 +295,7 @@ static int do_special(struct extract *x, struct archive_entry *e, int pfd, const
 	if (fchownat(pfd, base, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e),
 		     AT_SYMLINK_NOFOLLOW) < 0)
 		return fail(x, negerrno(), "Cannot set the owner of %s: %m", rel);
-	ts[0] = ts[1] = (struct timespec){ archive_entry_mtime(e), archive_entry_mtime_nsec(e) };
+	ts[0] = ts[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
 	utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
 	return 0;
 }
@@ -355,7 +356,7 @@ static int do_whiteout(struct extract *x, int pfd, const char *base, const char 
 	if (mknodat(pfd, victim, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return fail(x, negerrno(), "Cannot create the whiteout %s: %m", rel);
 	/* The marker's time, so an export of this layer is byte for byte what came in. */
-	struct timespec ts[2] = { *mtime, *mtime };
+	struct timespec ts[2] = {*mtime, *mtime};
 	utimensat(pfd, victim, ts, AT_SYMLINK_NOFOLLOW);
 	return 0;
 }
@@ -380,9 +381,9 @@ static int do_entry(struct extract *x, struct archive *a, struct archive_entry *
 	if (pfd < 0)
 		return pfd;
 	if ((x->flags & LAYER_EXTRACT_WHITEOUTS) && !strncmp(base, ".wh.", 4))
-		return do_whiteout(x, pfd, base, rel,
-				   &(struct timespec){ archive_entry_mtime(e),
-						       archive_entry_mtime_nsec(e) });
+		return do_whiteout(
+			x, pfd, base, rel,
+			&(struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)});
 	if (hardlink)
 		return do_hardlink(x, hardlink, pfd, base, rel);
 	switch (type) {
@@ -402,7 +403,7 @@ static int do_entry(struct extract *x, struct archive *a, struct archive_entry *
 static void set_dir_times(struct extract *x)
 {
 	for (size_t i = x->ndirs; i-- > 0;) {
-		struct timespec ts[2] = { x->dirs[i].mtime, x->dirs[i].mtime };
+		struct timespec ts[2] = {x->dirs[i].mtime, x->dirs[i].mtime};
 		int fd = layer_path_open_dir(x->root, x->dirs[i].rel, false);
 
 		if (fd >= 0) {
@@ -433,8 +434,8 @@ int layer_extract(int dirfd, const struct layer_src *src, unsigned flags, char r
 	_cleanup_(archive_freep) struct archive *raw = archive_read_new();
 	_cleanup_(archive_freep) struct archive *tar = archive_read_new();
 	_cleanup_free_ struct pipe *p = calloc(1, sizeof(*p));
-	struct extract x = { .root = dirfd, .flags = flags, .cached_fd = -EBADF, .err = err,
-			     .errsize = errsize };
+	struct extract x = {
+		.root = dirfd, .flags = flags, .cached_fd = -EBADF, .err = err, .errsize = errsize};
 	struct archive_entry *e;
 	int r;
 
@@ -452,25 +453,28 @@ int layer_extract(int dirfd, const struct layer_src *src, unsigned flags, char r
 	archive_read_support_format_tar(tar);
 	if (archive_read_open(raw, p, NULL, raw_read_cb, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(raw, &e) != ARCHIVE_OK) {
-		r = p->src_err ?: fail(&x, -EINVAL, "The layer cannot be read: %s",
-				       archive_error_string(raw) ?: "empty");
+		r = p->src_err
+			    ?: fail(&x, -EINVAL, "The layer cannot be read: %s",
+				    archive_error_string(raw) ?: "empty");
 		goto out;
 	}
 	if (archive_read_open(tar, p, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
-		r = p->src_err ?: fail(&x, -EINVAL, p->raw_err ? "The archive is corrupt: %s"
-							      : "The layer is not a tar archive: %s",
-				       archive_error_string(tar) ?: "unknown format");
+		r = p->src_err
+			    ?: fail(&x, -EINVAL,
+				    p->raw_err ? "The archive is corrupt: %s"
+					       : "The layer is not a tar archive: %s",
+				    archive_error_string(tar) ?: "unknown format");
 		goto out;
 	}
-	while ((r = archive_read_next_header(tar, &e)) == ARCHIVE_OK ||
-	       r == ARCHIVE_WARN) {
+	while ((r = archive_read_next_header(tar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		r = do_entry(&x, tar, e);
 		if (r < 0)
 			goto out;
 	}
 	if (r != ARCHIVE_EOF) {
-		r = p->src_err ?: fail(&x, -EINVAL, "The archive is corrupt: %s",
-				       archive_error_string(tar) ?: "bad header");
+		r = p->src_err
+			    ?: fail(&x, -EINVAL, "The archive is corrupt: %s",
+				    archive_error_string(tar) ?: "bad header");
 		goto out;
 	}
 	/* The diff_id covers the whole stream, padding after the end marker included. */
@@ -481,8 +485,9 @@ int layer_extract(int dirfd, const struct layer_src *src, unsigned flags, char r
 		if (n == 0)
 			break;
 		if (n < 0) {
-			r = p->src_err ?: fail(&x, -EINVAL, "The archive is corrupt: %s",
-					       archive_error_string(raw) ?: "bad data");
+			r = p->src_err
+				    ?: fail(&x, -EINVAL, "The archive is corrupt: %s",
+					    archive_error_string(raw) ?: "bad data");
 			goto out;
 		}
 	}

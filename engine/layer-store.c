@@ -297,7 +297,7 @@ static int du_walk(struct du *u, int dfd, unsigned depth)
 
 int layer_disk_usage(int dirfd, uint64_t *ret_bytes)
 {
-	struct du u = { 0 };
+	struct du u = {0};
 	struct stat st;
 	int fd, r;
 

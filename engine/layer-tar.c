@@ -141,7 +141,7 @@ static struct archive_entry *entry_new(const char *path, const struct stat *st)
 /* An empty regular file entry: a `.wh.` marker. */
 static int write_marker(struct walk *w, const char *path, time_t mtime)
 {
-	struct stat st = { .st_mode = S_IFREG };
+	struct stat st = {.st_mode = S_IFREG};
 	struct archive_entry *e = entry_new(path, &st);
 	int r;
 
@@ -169,7 +169,7 @@ static const char *link_target(struct walk *w, const struct stat *st, const char
 		w->links = n;
 		w->caplinks = cap;
 	}
-	w->links[w->nlinks] = (struct link_seen){ st->st_dev, st->st_ino, strdup(path) };
+	w->links[w->nlinks] = (struct link_seen){st->st_dev, st->st_ino, strdup(path)};
 	if (w->links[w->nlinks].path)
 		w->nlinks++;
 	return NULL;
@@ -193,8 +193,7 @@ static int write_file_data(struct walk *w, int fd)
 
 static int walk_dir(struct walk *w, int dfd, const char *prefix, unsigned depth);
 
-static int walk_entry(struct walk *w, int dfd, const char *name, const char *path,
-		      unsigned depth)
+static int walk_entry(struct walk *w, int dfd, const char *name, const char *path, unsigned depth)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct archive_entry *e;
@@ -323,7 +322,7 @@ static la_ssize_t sink_write(struct archive *a, void *data, const void *buf, siz
 int layer_tar_stream(int dirfd, int out_fd, char ret_digest[65], uint64_t *ret_size)
 {
 	struct archive *a = archive_write_new();
-	struct sink s = { .fd = out_fd };
+	struct sink s = {.fd = out_fd};
 	int r;
 
 	if (!a)

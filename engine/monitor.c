@@ -38,11 +38,14 @@
 int monitor_spawn(const char *self_exe, const struct engine_paths *p, const char *name,
 		  int *ret_report_fd, int *ret_cmd_fd)
 {
-	char *argv[] = { "ctrfs-monitor",	  MONITOR_ARG, (char *) p->state_dir,
-			 (char *) p->data_dir, (char *) (name ? name : "-"), NULL };
-	char *envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			 NULL };
-	int fds[2], cmd[2] = { -1, -1 }, status;
+	char *argv[] = {"ctrfs-monitor",
+			MONITOR_ARG,
+			(char *) p->state_dir,
+			(char *) p->data_dir,
+			(char *) (name ? name : "-"),
+			NULL};
+	char *envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+	int fds[2], cmd[2] = {-1, -1}, status;
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -126,7 +129,7 @@ struct monitor {
 	char rootfs[PATH_MAX];
 	struct cgroup *cgroup;
 	struct syscall_filter *filter;
-	bool in_cgroup; /* a standby: the monitor itself is in the container's cgroup */
+	bool in_cgroup;	     /* a standby: the monitor itself is in the container's cgroup */
 	char veth[IFNAMSIZ]; /* the host end of its endpoint */
 	bool oom_killed;
 	bool mounted;
@@ -150,7 +153,8 @@ static void report_line(const char *fmt, ...)
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		(void) !write(REPORT_FD, line, (size_t) n < sizeof(line) ? (size_t) n : sizeof(line));
+		(void) !write(REPORT_FD, line,
+			      (size_t) n < sizeof(line) ? (size_t) n : sizeof(line));
 	close(REPORT_FD);
 }
 
@@ -185,8 +189,12 @@ static int connect_network(struct monitor *m, pid_t init)
 			 strerror(-fd));
 		return fd;
 	}
-	struct veth_config cfg = { .bridge = ep.bridge, .netns_fd = fd, .id = m->cfg.id,
-				   .addr = ep.ip, .prefix = ep.prefix, .gateway = ep.gateway };
+	struct veth_config cfg = {.bridge = ep.bridge,
+				  .netns_fd = fd,
+				  .id = m->cfg.id,
+				  .addr = ep.ip,
+				  .prefix = ep.prefix,
+				  .gateway = ep.gateway};
 	r = veth_connect(&cfg, host);
 	close(fd);
 	if (r < 0) {
@@ -240,16 +248,21 @@ static int mount_rootfs(struct monitor *m)
 }
 
 static const char *const resource_names[RESOURCE_COUNT] = {
-	[RESOURCE_MEMORY] = "memory", [RESOURCE_CPUS] = "cpus", [RESOURCE_CPU_SHARES] = "cpu-shares",
-	[RESOURCE_CPUSET] = "cpuset", [RESOURCE_PIDS] = "pids",
+	[RESOURCE_MEMORY] = "memory",
+	[RESOURCE_CPUS] = "cpus",
+	[RESOURCE_CPU_SHARES] = "cpu-shares",
+	[RESOURCE_CPUSET] = "cpuset",
+	[RESOURCE_PIDS] = "pids",
 };
 
 /* The container's limits, into its fresh cgroup, before its init joins it. */
 static int apply_limits(struct monitor *m)
 {
 	const uint64_t values[RESOURCE_COUNT] = {
-		[RESOURCE_MEMORY] = m->cfg.memory, [RESOURCE_CPUS] = m->cfg.cpus_milli,
-		[RESOURCE_CPU_SHARES] = m->cfg.cpu_shares, [RESOURCE_PIDS] = m->cfg.pids,
+		[RESOURCE_MEMORY] = m->cfg.memory,
+		[RESOURCE_CPUS] = m->cfg.cpus_milli,
+		[RESOURCE_CPU_SHARES] = m->cfg.cpu_shares,
+		[RESOURCE_PIDS] = m->cfg.pids,
 	};
 
 	for (int k = 0; k < RESOURCE_COUNT; k++) {
@@ -321,8 +334,7 @@ static int wait_exit(pid_t init)
 	}
 }
 
-static void record_exit(struct monitor *m, struct container_state *st, int code,
-			const char *error)
+static void record_exit(struct monitor *m, struct container_state *st, int code, const char *error)
 {
 	clock_gettime(CLOCK_REALTIME, &st->finished);
 	st->status = STATUS_EXITED;
@@ -457,11 +469,13 @@ static pid_t start(struct monitor *m, struct container_state *st, char ***argv_e
 	}
 
 	/* The previous run's exit stays readable (exitcode, finished) while this one runs. */
-	struct container_state prev = { 0 };
+	struct container_state prev = {0};
 	store_state_load(&m->paths, m->cfg.name, &prev);
-	*st = (struct container_state){ .status = STATUS_RUNNING, .pid = child.pid,
-					.has_exitcode = prev.has_exitcode,
-					.exitcode = prev.exitcode, .finished = prev.finished };
+	*st = (struct container_state){.status = STATUS_RUNNING,
+				       .pid = child.pid,
+				       .has_exitcode = prev.has_exitcode,
+				       .exitcode = prev.exitcode,
+				       .finished = prev.finished};
 	process_start_time(child.pid, &st->pid_start);
 	st->monitor_pid = getpid();
 	process_start_time(st->monitor_pid, &st->monitor_start);
@@ -529,9 +543,9 @@ static int standby(struct monitor *m, char *name, size_t size)
 
 int monitor_main(int argc, char **argv)
 {
-	struct monitor m = { 0 };
-	struct container_state st = { 0 };
-	char **env[2] = { NULL, NULL }, name[128] = "";
+	struct monitor m = {0};
+	struct container_state st = {0};
+	char **env[2] = {NULL, NULL}, name[128] = "";
 	pid_t init;
 	int r;
 

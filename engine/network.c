@@ -189,8 +189,8 @@ static int load_network(struct engine *e, const char *name, struct network **ret
 static int plumb(struct network *n)
 {
 	const struct driver_ops *d = driver_find(n->driver);
-	struct driver_network dn = { .name = n->name, .bridge = n->bridge, .subnet = n->subnet,
-				     .gateway = n->gateway };
+	struct driver_network dn = {
+		.name = n->name, .bridge = n->bridge, .subnet = n->subnet, .gateway = n->gateway};
 
 	if (!d)
 		return -EINVAL;
@@ -200,10 +200,10 @@ static int plumb(struct network *n)
 static int unplumb(struct network *n)
 {
 	const struct driver_ops *d = driver_find(n->driver);
-	struct driver_network dn = { .name = n->name, .bridge = n->bridge, .subnet = n->subnet,
-				     .gateway = n->gateway };
+	struct driver_network dn = {
+		.name = n->name, .bridge = n->bridge, .subnet = n->subnet, .gateway = n->gateway};
 
-	return d ? d->delete(&dn) : -EINVAL;
+	return d ? d->delete (&dn) : -EINVAL;
 }
 
 int network_load_all(struct engine *e)
@@ -268,8 +268,10 @@ int network_create(struct engine *e, const char *name, struct network **ret, cha
 	int r;
 
 	if (!name_is_valid(name) || !strcmp(name, "none") || !strcmp(name, "host")) {
-		snprintf(err, errsize, "Bad network name \"%.64s\": 1-64 of [A-Za-z0-9_.-], not "
-				       "none or host", name);
+		snprintf(err, errsize,
+			 "Bad network name \"%.64s\": 1-64 of [A-Za-z0-9_.-], not "
+			 "none or host",
+			 name);
 		return -EINVAL;
 	}
 	if (network_by_name(e, name))
@@ -338,8 +340,8 @@ int network_remove(struct engine *e, struct network *n)
 	int r;
 
 	if (has_endpoints(e, n)) {
-		snprintf(n->error, sizeof(n->error), "Network %s has endpoints: stop its containers",
-			 n->name);
+		snprintf(n->error, sizeof(n->error),
+			 "Network %s has endpoints: stop its containers", n->name);
 		return -EBUSY;
 	}
 	r = unplumb(n);
@@ -416,9 +418,10 @@ int network_set_subnet(struct engine *e, struct network *n, const char *text, si
 	buf[len] = '\0';
 	buf[strcspn(buf, "\n")] = '\0'; /* echo's newline is not part of the value */
 	if (cidr_parse(buf, &want) < 0) {
-		snprintf(n->error, sizeof(n->error), "Bad subnet \"%.40s\": A.B.C.D/N with N from %d "
-						     "to %d and no host bits", buf, CIDR_PREFIX_MIN,
-			 CIDR_PREFIX_MAX);
+		snprintf(n->error, sizeof(n->error),
+			 "Bad subnet \"%.40s\": A.B.C.D/N with N from %d "
+			 "to %d and no host bits",
+			 buf, CIDR_PREFIX_MIN, CIDR_PREFIX_MAX);
 		return -EINVAL;
 	}
 	k = other_subnets(e, n, others, 256);
@@ -430,8 +433,10 @@ int network_set_subnet(struct engine *e, struct network *n, const char *text, si
 			r = pool_check(&want, routes, nr);
 	}
 	if (r < 0) {
-		snprintf(n->error, sizeof(n->error), "Subnet %.40s overlaps another network or a "
-						     "route of the host", buf);
+		snprintf(n->error, sizeof(n->error),
+			 "Subnet %.40s overlaps another network or a "
+			 "route of the host",
+			 buf);
 		return -EEXIST;
 	}
 	r = ipam_new(&want, cidr_first_host(&want), &ipam);
@@ -444,7 +449,8 @@ int network_set_subnet(struct engine *e, struct network *n, const char *text, si
 	if (r == 0)
 		r = save_network(e, n);
 	if (r < 0) {
-		snprintf(n->error, sizeof(n->error), "Cannot re-plan %s: %s", n->name, strerror(-r));
+		snprintf(n->error, sizeof(n->error), "Cannot re-plan %s: %s", n->name,
+			 strerror(-r));
 		unplumb(n);
 		n->subnet = old;
 		n->gateway = old_gw;
@@ -460,7 +466,7 @@ int network_set_subnet(struct engine *e, struct network *n, const char *text, si
 int network_check_name(const char *name)
 {
 	return (!strcmp(name, "none") || !strcmp(name, "host") || name_is_valid(name)) ? 0
-										    : -EINVAL;
+										       : -EINVAL;
 }
 
 int network_parse_port(const char *line, int *ret_proto, uint16_t *ret_host, uint16_t *ret_port)
@@ -507,7 +513,7 @@ static int write_in_place(const char *path, const char *text, size_t len)
 
 static int write_hosts(struct engine *e, struct container *c)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char hostname[64], ip[CIDR_ADDR_STRLEN], path[PATH_MAX];
 	int r;
 
@@ -558,7 +564,7 @@ static void update_peers(struct engine *e, const char *network)
 static int write_resolv(struct engine *e, struct container *c)
 {
 	_cleanup_free_ char *host = NULL;
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char path[PATH_MAX];
 	int r = 0;
 
@@ -662,8 +668,7 @@ int network_attach(struct engine *e, struct container *c)
 	}
 	r = ipam_alloc(n->ipam, &ep->ip);
 	if (r < 0) {
-		container_set_error(c, "No address left in network %s (%s)", n->name,
-				    strerror(-r));
+		container_set_error(c, "No address left in network %s (%s)", n->name, strerror(-r));
 		free(ep);
 		return r;
 	}

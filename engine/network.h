@@ -33,8 +33,15 @@ int network_create(struct engine *e, const char *name, struct network **ret, cha
 /* rmdir: -EBUSY while a container has an endpoint on it. */
 int network_remove(struct engine *e, struct network *n);
 
-enum network_file { NETWORK_SUBNET, NETWORK_GATEWAY, NETWORK_BRIDGE, NETWORK_DRIVER,
-		    NETWORK_IPAM, NETWORK_ENDPOINTS, NETWORK_ERROR };
+enum network_file {
+	NETWORK_SUBNET,
+	NETWORK_GATEWAY,
+	NETWORK_BRIDGE,
+	NETWORK_DRIVER,
+	NETWORK_IPAM,
+	NETWORK_ENDPOINTS,
+	NETWORK_ERROR
+};
 int network_show(struct engine *e, struct network *n, enum network_file f, struct strbuf *out);
 /* Write `subnet`: re-plan the network on a new CIDR (-EBUSY with endpoints, -EINVAL bad CIDR,
  * -EEXIST overlapping another network or a route of the host). */

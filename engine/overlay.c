@@ -15,7 +15,7 @@
 int overlay_mount(const struct engine_paths *p, const char *name, const struct image *img,
 		  const char *target, bool relative)
 {
-	struct engine_paths rel = { .data_dir = "." };
+	struct engine_paths rel = {.data_dir = "."};
 	const struct engine_paths *base = relative ? &rel : p;
 	char lower[3072], upper[PATH_MAX], work[PATH_MAX], opts[4096 + 64];
 	int r;
@@ -25,7 +25,8 @@ int overlay_mount(const struct engine_paths *p, const char *name, const struct i
 		return r;
 	paths_container_data(base, name, "upper", upper, sizeof(upper));
 	paths_container_data(base, name, "work", work, sizeof(work));
-	if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || (mkdir(work, 0700) < 0 && errno != EEXIST))
+	if ((mkdir(upper, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(work, 0700) < 0 && errno != EEXIST))
 		return negerrno();
 	r = fileio_mkdir_p(target, 0755);
 	if (r < 0)

@@ -66,7 +66,7 @@ int process_signal(int pidfd, int sig)
 
 int process_has_exited(int pidfd)
 {
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 
 	if (poll(&pfd, 1, 0) < 0)
 		return negerrno();

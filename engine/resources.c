@@ -20,12 +20,29 @@ int resources_parse_memory(const char *s, uint64_t *ret)
 		return -EINVAL;
 	memcpy(num, s, len + 1);
 	switch (num[len - 1]) {
-	case 'k': case 'K': mult = UINT64_C(1) << 10; break;
-	case 'm': case 'M': mult = UINT64_C(1) << 20; break;
-	case 'g': case 'G': mult = UINT64_C(1) << 30; break;
-	case 't': case 'T': mult = UINT64_C(1) << 40; break;
-	case 'b': case 'B': mult = 1; break;
-	default: mult = 0; break;
+	case 'k':
+	case 'K':
+		mult = UINT64_C(1) << 10;
+		break;
+	case 'm':
+	case 'M':
+		mult = UINT64_C(1) << 20;
+		break;
+	case 'g':
+	case 'G':
+		mult = UINT64_C(1) << 30;
+		break;
+	case 't':
+	case 'T':
+		mult = UINT64_C(1) << 40;
+		break;
+	case 'b':
+	case 'B':
+		mult = 1;
+		break;
+	default:
+		mult = 0;
+		break;
 	}
 	if (mult)
 		num[--len] = '\0';

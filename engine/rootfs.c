@@ -22,29 +22,29 @@ struct mount_step {
 };
 
 static const struct mount_step mounts[] = {
-	{ "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
-	{ "sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL },
-	{ "tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k" },
-	{ "devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-	  "newinstance,ptmxmode=0666,mode=0620,gid=5" },
-	{ "shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k" },
-	{ "mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
+	{"proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
+	{"sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL},
+	{"tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"},
+	{"devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+	 "newinstance,ptmxmode=0666,mode=0620,gid=5"},
+	{"shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"},
+	{"mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
 };
 
 static const struct {
 	const char *name;
 	unsigned major, minor;
 } devices[] = {
-	{ "dev/null", 1, 3 },	 { "dev/zero", 1, 5 },	  { "dev/full", 1, 7 },
-	{ "dev/random", 1, 8 }, { "dev/urandom", 1, 9 }, { "dev/tty", 5, 0 },
+	{"dev/null", 1, 3},   {"dev/zero", 1, 5},    {"dev/full", 1, 7},
+	{"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0},
 };
 
 static const struct {
 	const char *target, *link;
 } dev_links[] = {
-	{ "pts/ptmx", "dev/ptmx" },	  { "/proc/self/fd", "dev/fd" },
-	{ "/proc/self/fd/0", "dev/stdin" }, { "/proc/self/fd/1", "dev/stdout" },
-	{ "/proc/self/fd/2", "dev/stderr" },
+	{"pts/ptmx", "dev/ptmx"},	   {"/proc/self/fd", "dev/fd"},
+	{"/proc/self/fd/0", "dev/stdin"},  {"/proc/self/fd/1", "dev/stdout"},
+	{"/proc/self/fd/2", "dev/stderr"},
 };
 
 static int make_devices(void)
@@ -65,11 +65,11 @@ static int make_devices(void)
 
 /* Docker's defaults: files that leak host facts are hidden, kernel knobs are read-only. */
 static const char *const masked_files[] = {
-	"/proc/kcore",	       "/proc/keys",	   "/proc/timer_list", "/proc/sched_debug",
+	"/proc/kcore",	       "/proc/keys",	    "/proc/timer_list",	   "/proc/sched_debug",
 	"/proc/latency_stats", "/proc/timer_stats", "/proc/sysrq-trigger",
 };
-static const char *const masked_dirs[] = { "/proc/scsi", "/proc/acpi", "/sys/firmware" };
-static const char *const readonly_paths[] = { "/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs" };
+static const char *const masked_dirs[] = {"/proc/scsi", "/proc/acpi", "/sys/firmware"};
+static const char *const readonly_paths[] = {"/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs"};
 
 static int rootfs_mask(void)
 {

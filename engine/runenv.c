@@ -47,7 +47,8 @@ int runenv_build(const struct container_config *cfg, const struct image *img, ch
 		"HOME=/root",
 		"TERM=xterm",
 	};
-	size_t n = ARRAY_SIZE(defaults) + 1 + strv_length(img->env) + strv_length(cfg->env) + strv_length(extra);
+	size_t n = ARRAY_SIZE(defaults) + 1 + strv_length(img->env) + strv_length(cfg->env) +
+		   strv_length(extra);
 	char **env = calloc(n + 1, sizeof(char *));
 	char hostname[64], kv[80];
 	size_t used = 0;
@@ -61,7 +62,7 @@ int runenv_build(const struct container_config *cfg, const struct image *img, ch
 	snprintf(kv, sizeof(kv), "HOSTNAME=%s", hostname);
 	if (r == 0)
 		r = put(env, &used, kv);
-	char *const *lists[] = { img->env, cfg->env, extra };
+	char *const *lists[] = {img->env, cfg->env, extra};
 	for (size_t l = 0; l < ARRAY_SIZE(lists) && r == 0; l++)
 		for (char *const *e = lists[l]; e && *e && r == 0; e++)
 			r = put(env, &used, *e);

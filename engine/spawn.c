@@ -149,7 +149,7 @@ int spawn_container(const struct spawn_spec *spec, struct spawn_child *ret)
 	}
 	close(go[0]);
 	close(rep[1]);
-	*ret = (struct spawn_child){ .pid = pid, .go_fd = go[1], .report_fd = rep[0] };
+	*ret = (struct spawn_child){.pid = pid, .go_fd = go[1], .report_fd = rep[0]};
 	return 0;
 }
 

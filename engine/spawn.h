@@ -15,7 +15,7 @@ struct spawn_spec {
 	char *const *env;
 	const char *workdir;
 	const char *hostname;
-	int log_fd; /* becomes stdout and stderr */
+	int log_fd;			/* becomes stdout and stderr */
 	struct syscall_filter *seccomp; /* NULL: unconfined */
 	char *const *caps;		/* NULL: Docker's default set */
 	char *const *volumes;		/* HOST:CONTAINER[:ro] lines, may be NULL */

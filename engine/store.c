@@ -45,7 +45,7 @@ void config_clear(struct container_config *cfg)
 			free(*a);
 	free(cfg->ports);
 	free(cfg->network);
-	*cfg = (struct container_config){ 0 };
+	*cfg = (struct container_config){0};
 }
 
 static json_object *strv_to_json(char **v)
@@ -181,10 +181,12 @@ int store_config_to_json(const struct container_config *cfg, char **ret_text)
 	json_object_object_add(o, "memory", json_object_new_uint64(cfg->memory));
 	json_object_object_add(o, "cpus_milli", json_object_new_uint64(cfg->cpus_milli));
 	json_object_object_add(o, "cpu_shares", json_object_new_uint64(cfg->cpu_shares));
-	json_object_object_add(o, "cpuset", cfg->cpuset ? json_object_new_string(cfg->cpuset) : NULL);
+	json_object_object_add(o, "cpuset",
+			       cfg->cpuset ? json_object_new_string(cfg->cpuset) : NULL);
 	json_object_object_add(o, "pids", json_object_new_uint64(cfg->pids));
 	json_object_object_add(o, "volumes", cfg->volumes ? strv_to_json(cfg->volumes) : NULL);
-	json_object_object_add(o, "network", cfg->network ? json_object_new_string(cfg->network) : NULL);
+	json_object_object_add(o, "network",
+			       cfg->network ? json_object_new_string(cfg->network) : NULL);
 	json_object_object_add(o, "ports", cfg->ports ? strv_to_json(cfg->ports) : NULL);
 	return to_text(o, ret_text);
 }
@@ -192,7 +194,7 @@ int store_config_to_json(const struct container_config *cfg, char **ret_text)
 int store_config_from_json(const char *text, struct container_config *ret_cfg)
 {
 	_cleanup_json_ json_object *o = json_tokener_parse(text);
-	struct container_config cfg = { 0 };
+	struct container_config cfg = {0};
 	json_object *v;
 	int r;
 
@@ -209,8 +211,7 @@ int store_config_from_json(const char *text, struct container_config *ret_cfg)
 	    !json_object_is_type(v, json_type_null))
 		r = strv_from_json(v, &cfg.argv);
 	if (r == 0)
-		r = json_object_object_get_ex(o, "env", &v) ? strv_from_json(v, &cfg.env)
-							     : -EINVAL;
+		r = json_object_object_get_ex(o, "env", &v) ? strv_from_json(v, &cfg.env) : -EINVAL;
 	if (r == 0)
 		r = get_str_dup(o, "workdir", &cfg.workdir);
 	if (r == 0)
@@ -236,7 +237,8 @@ int store_config_from_json(const char *text, struct container_config *ret_cfg)
 	cfg.gid = (gid_t) get_int(o, "gid", 0);
 	cfg.mode = (mode_t) get_int(o, "mode", 0755) & 07777;
 	get_ts(o, "created", &cfg.created);
-	cfg.seccomp_off = json_object_object_get_ex(o, "seccomp", &v) && !json_object_get_boolean(v);
+	cfg.seccomp_off =
+		json_object_object_get_ex(o, "seccomp", &v) && !json_object_get_boolean(v);
 	cfg.memory = get_uint(o, "memory");
 	cfg.cpus_milli = get_uint(o, "cpus_milli");
 	cfg.cpu_shares = get_uint(o, "cpu_shares");
@@ -277,7 +279,7 @@ int store_state_to_json(const struct container_state *st, char **ret_text)
 int store_state_from_json(const char *text, struct container_state *ret_st)
 {
 	_cleanup_json_ json_object *o = json_tokener_parse(text);
-	struct container_state st = { 0 };
+	struct container_state st = {0};
 	char status[16];
 	json_object *v;
 	size_t i;
@@ -308,7 +310,8 @@ int store_state_from_json(const char *text, struct container_state *ret_st)
 		st.error[0] = '\0';
 	if (get_str_buf(o, "cgroup", st.cgroup, sizeof(st.cgroup)) < 0)
 		st.cgroup[0] = '\0';
-	st.oom_killed = json_object_object_get_ex(o, "oom_killed", &v) && json_object_get_boolean(v);
+	st.oom_killed =
+		json_object_object_get_ex(o, "oom_killed", &v) && json_object_get_boolean(v);
 	if (get_str_buf(o, "veth", st.veth, sizeof(st.veth)) < 0)
 		st.veth[0] = '\0';
 	if (get_str_buf(o, "rootfs", st.rootfs, sizeof(st.rootfs)) < 0)
@@ -371,8 +374,7 @@ int store_state_save(const struct engine_paths *p, const char *name,
 	return fileio_write_atomic(path, text, strlen(text), false);
 }
 
-int store_state_load(const struct engine_paths *p, const char *name,
-		     struct container_state *ret_st)
+int store_state_load(const struct engine_paths *p, const char *name, struct container_state *ret_st)
 {
 	_cleanup_free_ char *text = NULL;
 	char path[PATH_MAX];
@@ -382,7 +384,7 @@ int store_state_load(const struct engine_paths *p, const char *name,
 		return r;
 	r = fileio_read_all(path, STORE_MAX_FILE, &text, NULL);
 	if (r == -ENOENT) {
-		*ret_st = (struct container_state){ .status = STATUS_CREATED };
+		*ret_st = (struct container_state){.status = STATUS_CREATED};
 		return 0;
 	}
 	if (r < 0)
@@ -427,7 +429,7 @@ int store_endpoint_load(const struct engine_paths *p, const char *name, struct e
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ json_object *o = NULL;
-	struct endpoint ep = { 0 };
+	struct endpoint ep = {0};
 	char path[PATH_MAX];
 	json_object *v, *ports;
 	int r;

@@ -15,9 +15,9 @@ struct container_config {
 	char name[65];
 	char id[65];
 	char *image;
-	char **argv; /* NULL: the image's default command */
-	char **env;  /* NULL-terminated KEY=VALUE list, never NULL once loaded */
-	char *workdir;  /* NULL: the image's */
+	char **argv;	/* NULL: the image's default command */
+	char **env;	/* NULL-terminated KEY=VALUE list, never NULL once loaded */
+	char *workdir;	/* NULL: the image's */
 	char *hostname; /* NULL: the first 12 digits of id */
 	uid_t uid;
 	gid_t gid;
@@ -43,7 +43,7 @@ enum container_status {
 
 struct container_state {
 	enum container_status status;
-	pid_t pid;          /* the container's init, on the host */
+	pid_t pid;	    /* the container's init, on the host */
 	uint64_t pid_start; /* its start time (clock ticks since boot), against pid reuse */
 	pid_t monitor_pid;
 	uint64_t monitor_start;

@@ -18,14 +18,14 @@ void volume_clear(struct volume *v)
 {
 	free(v->host);
 	free(v->target);
-	*v = (struct volume){ 0 };
+	*v = (struct volume){0};
 }
 
 int volume_parse(const char *line, struct volume *ret)
 {
 	_cleanup_free_ char *copy = strdup(line);
 	char *host, *target, *opt;
-	struct volume v = { 0 };
+	struct volume v = {0};
 
 	if (!copy)
 		return -ENOMEM;
@@ -42,7 +42,8 @@ int volume_parse(const char *line, struct volume *ret)
 		else if (strcmp(opt, "rw"))
 			return -EINVAL;
 	}
-	if (!abspath_is_valid(host) || !abspath_is_valid(target) || strspn(target, "/") == strlen(target))
+	if (!abspath_is_valid(host) || !abspath_is_valid(target) ||
+	    strspn(target, "/") == strlen(target))
 		return -EINVAL;
 	v.host = strdup(host);
 	v.target = strdup(target);
@@ -72,7 +73,7 @@ static int create_leaf(int parent, const char *leaf, bool dir)
  * inside the image can never lead out. DIR says what the leaf must be. Returns an O_PATH fd. */
 static int make_target(int root_fd, const char *target, bool dir)
 {
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
 	char path[4096];
 	size_t len = strlen(target);
 
@@ -144,8 +145,8 @@ int volumes_mount(const char *rootfs, char *const *lines, const char **ret_what)
 			close(fd);
 			fd = make_target(root_fd, v.target, S_ISDIR(st.st_mode));
 			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-			if (fd < 0 || mount(NULL, proc, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC,
-					    NULL) < 0)
+			if (fd < 0 || mount(NULL, proc, NULL,
+					    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) < 0)
 				r = fd < 0 ? fd : negerrno();
 		}
 		if (fd >= 0)

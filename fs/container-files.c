@@ -90,46 +90,47 @@ static int show_stats(struct engine *e, const struct container *c, struct strbuf
 
 	if (r < 0)
 		return r;
-	return strbuf_addf(out,
-			   "memory_usage %llu\nmemory_peak %llu\nmemory_limit %llu\n"
-			   "cpu_usage_ns %llu\npids %llu\noom_kills %llu\n",
-			   (unsigned long long) st.memory_usage, (unsigned long long) st.memory_peak,
-			   (unsigned long long) st.memory_limit, (unsigned long long) st.cpu_usage_ns,
-			   (unsigned long long) st.pids, (unsigned long long) st.oom_kills);
+	return strbuf_addf(
+		out,
+		"memory_usage %llu\nmemory_peak %llu\nmemory_limit %llu\n"
+		"cpu_usage_ns %llu\npids %llu\noom_kills %llu\n",
+		(unsigned long long) st.memory_usage, (unsigned long long) st.memory_peak,
+		(unsigned long long) st.memory_limit, (unsigned long long) st.cpu_usage_ns,
+		(unsigned long long) st.pids, (unsigned long long) st.oom_kills);
 }
 
 /* Index 0 is the directory itself; files start at 1. */
 const struct cfile container_files[] = {
-	{ NULL, 0, 0, 0, NULL },
-	{ "ctl", FILE_CTL, 0666, 0, NULL },
-	{ "image", FILE_CONFIG, 0666, CONTAINER_KEY_IMAGE, NULL },
-	{ "cmd", FILE_CONFIG, 0666, CONTAINER_KEY_CMD, NULL },
-	{ "env", FILE_CONFIG, 0666, CONTAINER_KEY_ENV, NULL },
-	{ "workdir", FILE_CONFIG, 0666, CONTAINER_KEY_WORKDIR, NULL },
-	{ "hostname", FILE_CONFIG, 0666, CONTAINER_KEY_HOSTNAME, NULL },
-	{ "caps", FILE_CONFIG, 0666, CONTAINER_KEY_CAPS, NULL },
-	{ "seccomp", FILE_CONFIG, 0666, CONTAINER_KEY_SECCOMP, NULL },
-	{ "volumes", FILE_CONFIG, 0666, CONTAINER_KEY_VOLUMES, NULL },
-	{ "network", FILE_CONFIG, 0666, CONTAINER_KEY_NETWORK, NULL },
-	{ "ports", FILE_CONFIG, 0666, CONTAINER_KEY_PORTS, NULL },
-	{ "memory", FILE_CONFIG, 0666, CONTAINER_KEY_MEMORY, NULL },
-	{ "cpus", FILE_CONFIG, 0666, CONTAINER_KEY_CPUS, NULL },
-	{ "cpu-shares", FILE_CONFIG, 0666, CONTAINER_KEY_CPU_SHARES, NULL },
-	{ "cpuset", FILE_CONFIG, 0666, CONTAINER_KEY_CPUSET, NULL },
-	{ "pids", FILE_CONFIG, 0666, CONTAINER_KEY_PIDS, NULL },
-	{ "status", FILE_STATE, 0444, 0, show_status },
-	{ "pid", FILE_STATE, 0444, 0, show_pid },
-	{ "exitcode", FILE_STATE, 0444, 0, show_exitcode },
-	{ "started", FILE_STATE, 0444, 0, show_started },
-	{ "finished", FILE_STATE, 0444, 0, show_finished },
-	{ "id", FILE_STATE, 0444, 0, show_id },
-	{ "error", FILE_STATE, 0444, 0, show_error },
-	{ "oom", FILE_STATE, 0444, 0, show_oom },
-	{ "ip", FILE_STATE, 0444, 0, container_ip },
-	{ "stats", FILE_STATE, 0444, 0, show_stats },
-	{ "logs", FILE_LOGS, 0444, 0, NULL },
-	{ "logs-now", FILE_LOGS_NOW, 0444, 0, NULL },
-	{ "wait", FILE_WAIT, 0444, 0, NULL },
+	{NULL, 0, 0, 0, NULL},
+	{"ctl", FILE_CTL, 0666, 0, NULL},
+	{"image", FILE_CONFIG, 0666, CONTAINER_KEY_IMAGE, NULL},
+	{"cmd", FILE_CONFIG, 0666, CONTAINER_KEY_CMD, NULL},
+	{"env", FILE_CONFIG, 0666, CONTAINER_KEY_ENV, NULL},
+	{"workdir", FILE_CONFIG, 0666, CONTAINER_KEY_WORKDIR, NULL},
+	{"hostname", FILE_CONFIG, 0666, CONTAINER_KEY_HOSTNAME, NULL},
+	{"caps", FILE_CONFIG, 0666, CONTAINER_KEY_CAPS, NULL},
+	{"seccomp", FILE_CONFIG, 0666, CONTAINER_KEY_SECCOMP, NULL},
+	{"volumes", FILE_CONFIG, 0666, CONTAINER_KEY_VOLUMES, NULL},
+	{"network", FILE_CONFIG, 0666, CONTAINER_KEY_NETWORK, NULL},
+	{"ports", FILE_CONFIG, 0666, CONTAINER_KEY_PORTS, NULL},
+	{"memory", FILE_CONFIG, 0666, CONTAINER_KEY_MEMORY, NULL},
+	{"cpus", FILE_CONFIG, 0666, CONTAINER_KEY_CPUS, NULL},
+	{"cpu-shares", FILE_CONFIG, 0666, CONTAINER_KEY_CPU_SHARES, NULL},
+	{"cpuset", FILE_CONFIG, 0666, CONTAINER_KEY_CPUSET, NULL},
+	{"pids", FILE_CONFIG, 0666, CONTAINER_KEY_PIDS, NULL},
+	{"status", FILE_STATE, 0444, 0, show_status},
+	{"pid", FILE_STATE, 0444, 0, show_pid},
+	{"exitcode", FILE_STATE, 0444, 0, show_exitcode},
+	{"started", FILE_STATE, 0444, 0, show_started},
+	{"finished", FILE_STATE, 0444, 0, show_finished},
+	{"id", FILE_STATE, 0444, 0, show_id},
+	{"error", FILE_STATE, 0444, 0, show_error},
+	{"oom", FILE_STATE, 0444, 0, show_oom},
+	{"ip", FILE_STATE, 0444, 0, container_ip},
+	{"stats", FILE_STATE, 0444, 0, show_stats},
+	{"logs", FILE_LOGS, 0444, 0, NULL},
+	{"logs-now", FILE_LOGS_NOW, 0444, 0, NULL},
+	{"wait", FILE_WAIT, 0444, 0, NULL},
 };
 const size_t container_files_count = ARRAY_SIZE(container_files);
 

@@ -17,14 +17,14 @@ static const struct {
 	const char *name;
 	int sig;
 } signals[] = {
-	{ "HUP", SIGHUP },   { "INT", SIGINT },	    { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT },   { "BUS", SIGBUS },	 { "FPE", SIGFPE },
-	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
-	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM },   { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
-	{ "CONT", SIGCONT }, { "STOP", SIGSTOP },   { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
-	{ "TTOU", SIGTTOU }, { "URG", SIGURG },	    { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
-	{ "PWR", SIGPWR },   { "SYS", SIGSYS },
+	{"HUP", SIGHUP},       {"INT", SIGINT},	  {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+	{"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},
+	{"KILL", SIGKILL},     {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},   {"USR2", SIGUSR2},
+	{"PIPE", SIGPIPE},     {"ALRM", SIGALRM}, {"TERM", SIGTERM},   {"CHLD", SIGCHLD},
+	{"CONT", SIGCONT},     {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},
+	{"TTOU", SIGTTOU},     {"URG", SIGURG},	  {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
+	{"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+	{"PWR", SIGPWR},       {"SYS", SIGSYS},
 };
 
 int ctl_parse_signal(const char *s)
@@ -45,14 +45,14 @@ static const struct {
 	const char *name;
 	enum ctl_verb verb;
 } verbs[] = {
-	{ "run", CTL_RUN },   { "start", CTL_RUN },	    { "stop", CTL_STOP },
-	{ "kill", CTL_KILL }, { "restart", CTL_RESTART },   { "pause", CTL_PAUSE },
-	{ "resume", CTL_RESUME },   { "commit", CTL_COMMIT },
+	{"run", CTL_RUN},	{"start", CTL_RUN},	  {"stop", CTL_STOP},
+	{"kill", CTL_KILL},	{"restart", CTL_RESTART}, {"pause", CTL_PAUSE},
+	{"resume", CTL_RESUME}, {"commit", CTL_COMMIT},
 };
 
 int ctl_parse(const char *buf, size_t len, struct ctl_cmd *ret, char *err, size_t errsize)
 {
-	char line[256], *words[3] = { 0 }, *save = NULL;
+	char line[256], *words[3] = {0}, *save = NULL;
 	size_t nwords = 0, i;
 	uint64_t secs;
 
@@ -76,21 +76,25 @@ int ctl_parse(const char *buf, size_t len, struct ctl_cmd *ret, char *err, size_
 		words[nwords++] = w;
 	}
 	if (nwords == 0) {
-		snprintf(err, errsize, "Empty command (verbs: run start stop kill restart pause resume commit)");
+		snprintf(err, errsize,
+			 "Empty command (verbs: run start stop kill restart pause resume commit)");
 		return -EINVAL;
 	}
 	for (i = 0; i < ARRAY_SIZE(verbs); i++)
 		if (!strcmp(words[0], verbs[i].name))
 			break;
 	if (i == ARRAY_SIZE(verbs)) {
-		snprintf(err, errsize, "Unknown command \"%.32s\" (verbs: run start stop kill restart pause resume commit)",
+		snprintf(err, errsize,
+			 "Unknown command \"%.32s\" (verbs: run start stop kill restart pause "
+			 "resume commit)",
 			 words[0]);
 		return -EINVAL;
 	}
-	*ret = (struct ctl_cmd){ .verb = verbs[i].verb, .secs = CTL_STOP_DEFAULT_SECS,
-				 .sig = SIGKILL };
-	if (nwords > 2 || ((ret->verb == CTL_RUN || ret->verb == CTL_PAUSE ||
-			    ret->verb == CTL_RESUME) && nwords > 1)) {
+	*ret = (struct ctl_cmd){
+		.verb = verbs[i].verb, .secs = CTL_STOP_DEFAULT_SECS, .sig = SIGKILL};
+	if (nwords > 2 ||
+	    ((ret->verb == CTL_RUN || ret->verb == CTL_PAUSE || ret->verb == CTL_RESUME) &&
+	     nwords > 1)) {
 		snprintf(err, errsize, "Too many arguments to %s", words[0]);
 		return -EINVAL;
 	}

@@ -15,8 +15,8 @@ enum ctl_verb {
 
 struct ctl_cmd {
 	enum ctl_verb verb;
-	unsigned secs; /* stop, restart */
-	int sig;       /* kill */
+	unsigned secs;	/* stop, restart */
+	int sig;	/* kill */
 	char image[72]; /* commit: the new image's name (validated by the engine) */
 };
 

@@ -15,11 +15,14 @@ static const struct {
 	enum file_kind kind;
 	mode_t mode;
 } session_files[] = {
-	{ NULL, 0, 0 },
-	{ "cmd", FILE_EXEC_CMD, 0222 },	      { "env", FILE_EXEC_ENV, 0666 },
-	{ "stdin", FILE_EXEC_STDIN, 0222 },   { "output", FILE_EXEC_OUTPUT, 0444 },
-	{ "status", FILE_EXEC_STATUS, 0444 }, { "error", FILE_EXEC_ERROR, 0444 },
-	{ "tty", FILE_EXEC_TTY, 0666 },
+	{NULL, 0, 0},
+	{"cmd", FILE_EXEC_CMD, 0222},
+	{"env", FILE_EXEC_ENV, 0666},
+	{"stdin", FILE_EXEC_STDIN, 0222},
+	{"output", FILE_EXEC_OUTPUT, 0444},
+	{"status", FILE_EXEC_STATUS, 0444},
+	{"error", FILE_EXEC_ERROR, 0444},
+	{"tty", FILE_EXEC_TTY, 0666},
 };
 #define SESSION_FILES (sizeof(session_files) / sizeof(session_files[0]))
 
@@ -62,7 +65,7 @@ int exec_fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 	struct container *c = owner(fs, ino);
 	unsigned session = exec_ino_session(ino), file = exec_ino_file(ino);
 	const struct container_config *cfg;
-	static const struct cfile as_dir = { .mode = 0777 };
+	static const struct cfile as_dir = {.mode = 0777};
 
 	if (!c)
 		return -ENOENT;
@@ -77,7 +80,7 @@ int exec_fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 	}
 	if ((session == 0 && file != 1) || (session && file >= SESSION_FILES))
 		return -ENOENT;
-	struct cfile f = { .mode = session ? session_files[file].mode : 0444 };
+	struct cfile f = {.mode = session ? session_files[file].mode : 0444};
 	st->st_mode = S_IFREG | cfile_mode(&f, cfg->mode);
 	st->st_nlink = 1;
 	return 0;

@@ -16,22 +16,22 @@ struct fs {
 	uid_t uid;	    /* owner of the fixed nodes */
 	gid_t gid;
 	struct timespec started;
-	char **image_names;	/* slot - 1 -> name: an image's inode, stable for the daemon's run */
+	char **image_names; /* slot - 1 -> name: an image's inode, stable for the daemon's run */
 	size_t n_image_names;
-	char images_error[512]; /* images/error */
+	char images_error[512];	   /* images/error */
 	struct incoming *incoming; /* files being copied into images/ */
 	uint64_t next_incoming;
-	char mountpoint[4096];	   /* where we are mounted: symlinks in root/ are shown under it */
-	struct root_table *roots;  /* root/ nodes (root-files.c) */
+	char mountpoint[4096];	  /* where we are mounted: symlinks in root/ are shown under it */
+	struct root_table *roots; /* root/ nodes (root-files.c) */
 };
 
 /* Per-open state, in fi->fh. */
 struct open_file {
 	struct fs *fs;
 	enum file_kind kind;
-	uint64_t slot; /* the container (0 for top-level files) */
-	unsigned session; /* exec files: the session; image files: which file */
-	char name[72];	  /* image files: the image */
+	uint64_t slot;	     /* the container (0 for top-level files) */
+	unsigned session;    /* exec files: the session; image files: which file */
+	char name[72];	     /* image files: the image */
 	struct incoming *in; /* FILE_INCOMING */
 	const struct cfile *file;
 	struct strbuf snap; /* what a read shows, built at offset 0 */
@@ -53,8 +53,7 @@ struct dir_snapshot {
 void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
 void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 	      struct fuse_file_info *fi);
-void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
-	     struct fuse_pollhandle *ph);
+void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph);
 /* Drop what an open file left parked or registered (at release). Engine lock held. */
 void fs_forget_open(struct fs *fs, struct open_file *of);
 
@@ -78,8 +77,8 @@ int images_snapshot(struct fs *fs, struct open_file *of);
 int images_rmdir(struct fs *fs, const char *name);
 void images_create(fuse_req_t req, struct fs *fs, const char *name, mode_t mode,
 		   struct fuse_file_info *fi);
-void images_write(fuse_req_t req, struct fs *fs, struct open_file *of, const char *buf,
-		  size_t size, off_t off);
+void images_write(fuse_req_t req, struct fs *fs, struct open_file *of, const char *buf, size_t size,
+		  off_t off);
 void images_read(fuse_req_t req, struct open_file *of, size_t size, off_t off);
 /* close() of a file copied in: import it (answered later). Engine lock NOT held. */
 void images_flush(fuse_req_t req, struct fs *fs, struct open_file *of);

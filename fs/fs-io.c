@@ -157,8 +157,8 @@ static int serve_wait(struct fs *fs, fuse_req_t req, struct open_file *of, size_
 		fuse_reply_buf(req, NULL, 0);
 		return 1;
 	}
-	fuse_reply_buf(req, buf + off, (size_t) n - (size_t) off < size ? (size_t) n - (size_t) off
-									  : size);
+	fuse_reply_buf(req, buf + off,
+		       (size_t) n - (size_t) off < size ? (size_t) n - (size_t) off : size);
 	return 1;
 }
 
@@ -195,8 +195,7 @@ static void on_wake(struct container_waiter *w)
 	container_waiter_add(c, &p->w);
 }
 
-static void park_read(struct fs *fs, fuse_req_t req, struct open_file *of, size_t size,
-		      off_t off)
+static void park_read(struct fs *fs, fuse_req_t req, struct open_file *of, size_t size, off_t off)
 {
 	struct container *c = engine_container_by_slot(fs->engine, of->slot);
 	struct park *p = calloc(1, sizeof(*p));
@@ -211,10 +210,10 @@ static void park_read(struct fs *fs, fuse_req_t req, struct open_file *of, size_
 		return;
 	}
 	*p = (struct park){
-		.w = { .kind = is_wait_kind(of->kind) ? WAITER_EXIT : WAITER_LOG,
-		       .session = of->session,
-		       .offset = (uint64_t) off,
-		       .wake = on_wake },
+		.w = {.kind = is_wait_kind(of->kind) ? WAITER_EXIT : WAITER_LOG,
+		      .session = of->session,
+		      .offset = (uint64_t) off,
+		      .wake = on_wake},
 		.fs = fs,
 		.req = req,
 		.kind = PARK_READ,
@@ -272,7 +271,8 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
 {
 	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
 	struct fs *fs = of->fs;
-	bool streams = of->kind == FILE_LOGS || of->kind == FILE_EXEC_OUTPUT || is_wait_kind(of->kind);
+	bool streams =
+		of->kind == FILE_LOGS || of->kind == FILE_EXEC_OUTPUT || is_wait_kind(of->kind);
 	int r = 0;
 
 	(void) ino;
@@ -284,7 +284,7 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
 		fuse_req_interrupt_func(req, on_interrupt, fs); /* before taking the lock */
 	engine_lock(fs->engine);
 	if (is_stream_kind(of->kind)) {
-		struct park probe = { .req = req, .of = of, .size = size, .off = off };
+		struct park probe = {.req = req, .of = of, .size = size, .off = off};
 		if (!serve_stream(fs, &probe))
 			park_read(fs, req, of, size, off);
 		engine_unlock(fs->engine);
@@ -355,7 +355,8 @@ static void commit_run(void *arg)
 	else
 		fuse_reply_write(cr->req, cr->size);
 	if (r == 0)
-		log_info("Committed %s to image %s", c ? container_config(c)->name : "?", cr->image);
+		log_info("Committed %s to image %s", c ? container_config(c)->name : "?",
+			 cr->image);
 	engine_unlock(cr->fs->engine);
 	commit_job_free(cr->job);
 	free(cr);
@@ -424,8 +425,8 @@ static void write_ctl(struct fs *fs, fuse_req_t req, struct container *c, const 
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	*p = (struct park){ .fs = fs, .req = req, .kind = PARK_CTL, .slot = container_slot(c),
-			    .size = size };
+	*p = (struct park){
+		.fs = fs, .req = req, .kind = PARK_CTL, .slot = container_slot(c), .size = size};
 	switch (cmd.verb) {
 	case CTL_RUN:
 		r = container_run(fs->engine, c, on_ctl_done, p);
@@ -496,8 +497,8 @@ static void reply_result(fuse_req_t req, size_t size, int r)
 static void on_ctl_done(void *data, int result);
 
 /* The write returns once the command runs (the helper reported), like `run`. */
-static void write_exec_cmd(struct fs *fs, fuse_req_t req, struct open_file *of,
-			   struct container *c, const char *buf, size_t size)
+static void write_exec_cmd(struct fs *fs, fuse_req_t req, struct open_file *of, struct container *c,
+			   const char *buf, size_t size)
 {
 	struct park *p = calloc(1, sizeof(*p));
 	int r;
@@ -506,8 +507,7 @@ static void write_exec_cmd(struct fs *fs, fuse_req_t req, struct open_file *of,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	*p = (struct park){ .fs = fs, .req = req, .kind = PARK_CTL, .slot = of->slot,
-			    .size = size };
+	*p = (struct park){.fs = fs, .req = req, .kind = PARK_CTL, .slot = of->slot, .size = size};
 	r = container_exec_start(fs->engine, c, of->session, buf, size, on_ctl_done, p);
 	if (r == CONTAINER_PENDING) {
 		park_link(fs, p);
@@ -562,7 +562,8 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_
 	else if (of->kind == FILE_EXEC_CMD)
 		write_exec_cmd(fs, req, of, c, buf, size);
 	else if (of->kind == FILE_EXEC_TTY)
-		reply_result(req, size, fs_fail(c, container_exec_set_tty(c, of->session, buf, size)));
+		reply_result(req, size,
+			     fs_fail(c, container_exec_set_tty(c, of->session, buf, size)));
 	else if (of->kind == FILE_EXEC_STDIN)
 		write_exec_stdin(req, of, c, buf, size);
 	else
@@ -572,8 +573,8 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_
 
 static void on_poll_wake(struct container_waiter *w)
 {
-	struct open_file *of = (struct open_file *) ((char *) w - offsetof(struct open_file,
-									   poll_waiter));
+	struct open_file *of =
+		(struct open_file *) ((char *) w - offsetof(struct open_file, poll_waiter));
 
 	if (of->ph) {
 		fuse_lowlevel_notify_poll(of->ph);
@@ -582,8 +583,7 @@ static void on_poll_wake(struct container_waiter *w)
 	}
 }
 
-void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
-	     struct fuse_pollhandle *ph)
+void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
 {
 	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
 	struct fs *fs = of->fs;

@@ -23,7 +23,6 @@
 #endif
 #define CTL_SIZE 4096
 
-
 struct fs *fs_new(struct engine *e)
 {
 	struct fs *fs = calloc(1, sizeof(*fs));
@@ -145,7 +144,7 @@ static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 
 static void reply_entry(fuse_req_t req, struct fs *fs, fuse_ino_t ino)
 {
-	struct fuse_entry_param e = { .ino = ino };
+	struct fuse_entry_param e = {.ino = ino};
 	int r = fill_attr(fs, ino, &e.attr);
 
 	/* Timeouts 0: state changes behind the kernel's back (containers exit, appear, go). */
@@ -202,7 +201,7 @@ static void reply_entry_or_err(fuse_req_t req, int r, const struct fuse_entry_pa
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fs *fs = fuse_req_userdata(req);
-	struct fuse_entry_param e = { 0 };
+	struct fuse_entry_param e = {0};
 	fuse_ino_t ino;
 
 	if (ino_is_root(parent)) {
@@ -249,7 +248,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static bool is_writable_kind(enum file_kind k)
 {
-	return k == FILE_IMAGES_CTL || k == FILE_INCOMING || k == FILE_NETWORK || k == FILE_CTL || k == FILE_CONFIG || k == FILE_EXEC_CMD || k == FILE_EXEC_ENV ||
+	return k == FILE_IMAGES_CTL || k == FILE_INCOMING || k == FILE_NETWORK || k == FILE_CTL ||
+	       k == FILE_CONFIG || k == FILE_EXEC_CMD || k == FILE_EXEC_ENV ||
 	       k == FILE_EXEC_STDIN || k == FILE_EXEC_TTY;
 }
 
@@ -286,11 +286,12 @@ static int do_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_s
 		const struct container_config *cfg = container_config(c);
 		if (!(to_set & owner_bits))
 			return 0;
-		return fs_fail(c, container_set_owner(
-					  fs->engine, c,
-					  (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : cfg->uid,
-					  (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : cfg->gid,
-					  (to_set & FUSE_SET_ATTR_MODE) ? attr->st_mode : cfg->mode));
+		return fs_fail(c,
+			       container_set_owner(
+				       fs->engine, c,
+				       (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : cfg->uid,
+				       (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : cfg->gid,
+				       (to_set & FUSE_SET_ATTR_MODE) ? attr->st_mode : cfg->mode));
 	}
 	if (to_set & owner_bits)
 		return -EPERM;
@@ -333,10 +334,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 }
 
 /* Append one entry to a listing being built; OFF is its position + 1. */
-int fs_dir_add(fuse_req_t req, struct strbuf *sb, const char *name, fuse_ino_t ino,
-		   mode_t mode)
+int fs_dir_add(fuse_req_t req, struct strbuf *sb, const char *name, fuse_ino_t ino, mode_t mode)
 {
-	struct stat st = { .st_ino = ino, .st_mode = mode };
+	struct stat st = {.st_ino = ino, .st_mode = mode};
 	size_t need = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
 	size_t at = sb->len;
 	char zero = 0;
@@ -355,9 +355,11 @@ static int build_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct s
 
 	r = fs_dir_add(req, sb, ".", ino, S_IFDIR);
 	if (r == 0)
-		r = fs_dir_add(req, sb, "..", ino == INO_ROOT ? INO_ROOT
-					: ino == INO_CONTAINERS ? INO_ROOT : INO_CONTAINERS,
-			    S_IFDIR);
+		r = fs_dir_add(req, sb, "..",
+			       ino == INO_ROOT	       ? INO_ROOT
+			       : ino == INO_CONTAINERS ? INO_ROOT
+						       : INO_CONTAINERS,
+			       S_IFDIR);
 	if (ino == INO_ROOT) {
 		if (r == 0)
 			r = fs_dir_add(req, sb, "version", INO_VERSION, S_IFREG);
@@ -381,18 +383,19 @@ static int build_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct s
 		for (struct container *c = engine_container_next(fs->engine, NULL); c && r == 0;
 		     c = engine_container_next(fs->engine, c))
 			r = fs_dir_add(req, sb, container_config(c)->name,
-				    container_ino(container_slot(c), 0), S_IFDIR);
+				       container_ino(container_slot(c), 0), S_IFDIR);
 		return r;
 	}
 	if (ino_is_container(ino) && ino_index(ino) == 0 &&
 	    engine_container_by_slot(fs->engine, ino_slot(ino))) {
 		for (unsigned i = 1; i < container_files_count && r == 0; i++)
 			r = fs_dir_add(req, sb, container_files[i].name,
-				    container_ino(ino_slot(ino), i), S_IFREG);
+				       container_ino(ino_slot(ino), i), S_IFREG);
 		if (r == 0)
 			r = fs_dir_add(req, sb, "exec", exec_ino(ino_slot(ino), 0, 0), S_IFDIR);
 		if (r == 0)
-			r = fs_dir_add(req, sb, "root", 0xffffffff, S_IFDIR); /* numbered at lookup */
+			r = fs_dir_add(req, sb, "root", 0xffffffff,
+				       S_IFDIR); /* numbered at lookup */
 		return r;
 	}
 	if (ino_is_exec(ino))
@@ -472,9 +475,9 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	int r;
 
 	if (ino_is_root(parent)) {
-		struct fuse_entry_param e = { 0 };
-		reply_entry_or_err(req, root_make(fs, ctx, parent, name, S_IFDIR | mode, 0, NULL, &e),
-				   &e);
+		struct fuse_entry_param e = {0};
+		reply_entry_or_err(
+			req, root_make(fs, ctx, parent, name, S_IFDIR | mode, 0, NULL, &e), &e);
 		return;
 	}
 	if (parent == INO_NETWORKS) {
@@ -553,7 +556,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void root_create_reply(fuse_req_t req, struct fs *fs, fuse_ino_t parent, const char *name,
 			      mode_t mode, struct fuse_file_info *fi)
 {
-	struct fuse_entry_param e = { 0 };
+	struct fuse_entry_param e = {0};
 	struct open_file *of = calloc(1, sizeof(*of));
 	int fd = -EBADF, r;
 
@@ -564,7 +567,7 @@ static void root_create_reply(fuse_req_t req, struct fs *fs, fuse_ino_t parent, 
 		fuse_reply_err(req, -r);
 		return;
 	}
-	*of = (struct open_file){ .fs = fs, .kind = FILE_ROOT, .log_fd = fd };
+	*of = (struct open_file){.fs = fs, .kind = FILE_ROOT, .log_fd = fd};
 	fi->fh = (uint64_t) (uintptr_t) of;
 	if (fuse_reply_create(req, &e, fi) != 0) {
 		close(fd);
@@ -591,15 +594,14 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	engine_unlock(fs->engine);
 }
 
-static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
-		     dev_t rdev)
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
 	if (ino_is_root(parent)) {
-		struct fuse_entry_param e = { 0 };
+		struct fuse_entry_param e = {0};
 		struct fs *fs = fuse_req_userdata(req);
-		reply_entry_or_err(req,
-				   root_make(fs, fuse_req_ctx(req), parent, name, mode, rdev, NULL, &e),
-				   &e);
+		reply_entry_or_err(
+			req, root_make(fs, fuse_req_ctx(req), parent, name, mode, rdev, NULL, &e),
+			&e);
 		return;
 	}
 	(void) parent;
@@ -612,10 +614,11 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
 	if (ino_is_root(parent)) {
-		struct fuse_entry_param e = { 0 };
+		struct fuse_entry_param e = {0};
 		struct fs *fs = fuse_req_userdata(req);
 		reply_entry_or_err(
-			req, root_make(fs, fuse_req_ctx(req), parent, name, S_IFLNK, 0, link, &e), &e);
+			req, root_make(fs, fuse_req_ctx(req), parent, name, S_IFLNK, 0, link, &e),
+			&e);
 		return;
 	}
 	(void) link;
@@ -643,7 +646,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
 	if (ino_is_root(ino) && ino_is_root(newparent)) {
-		struct fuse_entry_param e = { 0 };
+		struct fuse_entry_param e = {0};
 		struct fs *fs = fuse_req_userdata(req);
 		reply_entry_or_err(req, root_link(fs, ino, newparent, newname, &e), &e);
 		return;
@@ -709,7 +712,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (ino_is_root(ino)) {
 		/* A real file: the page cache is fine, the kernel owns consistency. */
-		*of = (struct open_file){ .fs = fs, .kind = FILE_ROOT };
+		*of = (struct open_file){.fs = fs, .kind = FILE_ROOT};
 		of->log_fd = root_open(fs, ino, fi->flags);
 		if (of->log_fd < 0) {
 			fuse_reply_err(req, -of->log_fd);
@@ -815,7 +818,7 @@ static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
-	struct statvfs st = { .f_namemax = 255, .f_bsize = 4096 };
+	struct statvfs st = {.f_namemax = 255, .f_bsize = 4096};
 	int r = ino_is_root(ino) ? root_statfs(fuse_req_userdata(req), ino, &st) : 0;
 
 	if (r < 0)

@@ -49,7 +49,7 @@ int fs_run_async(void (*fn)(void *), void *arg)
 
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	r = pthread_create(&t, &attr, (void *(*) (void *)) (void *) fn, arg);
+	r = pthread_create(&t, &attr, (void *(*) (void *) )(void *) fn, arg);
 	pthread_attr_destroy(&attr);
 	return -r;
 }
@@ -247,7 +247,7 @@ int images_snapshot(struct fs *fs, struct open_file *of)
 		r = strbuf_addf(&of->snap, "%llu\n", (unsigned long long) img.size);
 		break;
 	case 3: {
-		struct timespec ts = { .tv_sec = img.created };
+		struct timespec ts = {.tv_sec = img.created};
 		if (img.created && str_rfc3339(&ts, when, sizeof(when)) == 0)
 			r = strbuf_addf(&of->snap, "%s\n", when);
 		break;
@@ -333,7 +333,7 @@ int images_open(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct fuse_file_
 	if (!j)
 		return -ENOMEM;
 	fi->direct_io = 1;
-	*j = (struct export_job){ .fs = fs, .req = req, .fi = *fi, .of = of };
+	*j = (struct export_job){.fs = fs, .req = req, .fi = *fi, .of = of};
 	if (fs_run_async(export_run, j) < 0) {
 		free(j);
 		return -EAGAIN;
@@ -413,7 +413,7 @@ static int start_import(fuse_req_t req, struct fs *fs, const char *name, const c
 
 	if (!j)
 		return -ENOMEM;
-	*j = (struct import_job){ .fs = fs, .req = req, .reply_size = reply_size, .in = in };
+	*j = (struct import_job){.fs = fs, .req = req, .reply_size = reply_size, .in = in};
 	snprintf(j->name, sizeof(j->name), "%s", name);
 	snprintf(j->path, sizeof(j->path), "%s", path);
 	if (fs_run_async(import_run, j) < 0) {
@@ -464,8 +464,8 @@ static int ctl_command(fuse_req_t req, struct fs *fs, const char *buf, size_t si
 	return -EINVAL;
 }
 
-void images_write(fuse_req_t req, struct fs *fs, struct open_file *of, const char *buf,
-		  size_t size, off_t off)
+void images_write(fuse_req_t req, struct fs *fs, struct open_file *of, const char *buf, size_t size,
+		  off_t off)
 {
 	int r;
 
@@ -494,7 +494,7 @@ void images_write(fuse_req_t req, struct fs *fs, struct open_file *of, const cha
 /* The image name a copied file becomes: its base name without a tar suffix. */
 static int name_from_file(const char *file, char *name, size_t size)
 {
-	static const char *const suffixes[] = { ".oci.tar", ".tar.gz", ".tgz", ".tar.xz", ".tar" };
+	static const char *const suffixes[] = {".oci.tar", ".tar.gz", ".tgz", ".tar.xz", ".tar"};
 	size_t len = strlen(file);
 
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
@@ -515,15 +515,17 @@ void images_create(fuse_req_t req, struct fs *fs, const char *file, mode_t mode,
 		   struct fuse_file_info *fi)
 {
 	const struct engine_paths *p = engine_paths(fs->engine);
-	struct fuse_entry_param e = { 0 };
+	struct fuse_entry_param e = {0};
 	struct open_file *of;
 	struct incoming *in;
 	char name[NAME_MAX_LEN + 1];
 
 	(void) mode;
 	if (name_from_file(file, name, sizeof(name)) < 0) {
-		set_error(fs, "Cannot import %.64s: the name (without .tar) must be 1-64 of "
-			      "[A-Za-z0-9_.-]", file);
+		set_error(fs,
+			  "Cannot import %.64s: the name (without .tar) must be 1-64 of "
+			  "[A-Za-z0-9_.-]",
+			  file);
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -553,7 +555,7 @@ void images_create(fuse_req_t req, struct fs *fs, const char *file, mode_t mode,
 	in->ino = INCOMING_BASE + ++fs->next_incoming;
 	in->next = fs->incoming;
 	fs->incoming = in;
-	*of = (struct open_file){ .fs = fs, .kind = FILE_INCOMING, .in = in, .log_fd = -EBADF };
+	*of = (struct open_file){.fs = fs, .kind = FILE_INCOMING, .in = in, .log_fd = -EBADF};
 	e.ino = in->ino;
 	images_fill_attr(fs, in->ino, &e.attr);
 	e.attr.st_ino = in->ino;

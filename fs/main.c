@@ -35,42 +35,47 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: ctrfs [OPTIONS] [MOUNTPOINT]\n"
-		"A container engine whose interface is a filesystem (default MOUNTPOINT /mnt/ctr).\n"
+		"A container engine whose interface is a filesystem (default MOUNTPOINT "
+		"/mnt/ctr).\n"
 		"\n"
 		"  -f, --foreground     stay in the foreground, log to stderr\n"
 		"  -d, --debug          log debug messages (and FUSE requests)\n"
 		"      --state-dir DIR  live state (default /run/ctrfs)\n"
 		"      --data-dir DIR   images, layers, containers, logs (default /var/lib/ctrfs)\n"
-		"      --busybox PATH   static busybox for the default image (default /bin/busybox)\n"
-		"      --default-network NAME  what containers join unless told: `default` (a bridge\n"
-		"                       made on first use; the default), `none` (loopback only) or\n"
+		"      --busybox PATH   static busybox for the default image (default "
+		"/bin/busybox)\n"
+		"      --default-network NAME  what containers join unless told: `default` (a "
+		"bridge\n"
+		"                       made on first use; the default), `none` (loopback only) "
+		"or\n"
 		"                       a network's name\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        the version\n"
 		"\n"
-		"Without -f, ctrfs returns once the mount is ready and logs to STATE_DIR/ctrfs.log.\n");
+		"Without -f, ctrfs returns once the mount is ready and logs to "
+		"STATE_DIR/ctrfs.log.\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_STATE = 256, OPT_DATA, OPT_BUSYBOX, OPT_NETWORK };
 	static const struct option longopts[] = {
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "state-dir", required_argument, NULL, OPT_STATE },
-		{ "data-dir", required_argument, NULL, OPT_DATA },
-		{ "busybox", required_argument, NULL, OPT_BUSYBOX },
-		{ "default-network", required_argument, NULL, OPT_NETWORK },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
+		{"foreground", no_argument, NULL, 'f'},
+		{"debug", no_argument, NULL, 'd'},
+		{"state-dir", required_argument, NULL, OPT_STATE},
+		{"data-dir", required_argument, NULL, OPT_DATA},
+		{"busybox", required_argument, NULL, OPT_BUSYBOX},
+		{"default-network", required_argument, NULL, OPT_NETWORK},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
 	};
 	int c;
 
-	*o = (struct options){ .mountpoint = "/mnt/ctr",
-			       .state_dir = "/run/ctrfs",
-			       .data_dir = "/var/lib/ctrfs",
-			       .busybox = "/bin/busybox" };
+	*o = (struct options){.mountpoint = "/mnt/ctr",
+			      .state_dir = "/run/ctrfs",
+			      .data_dir = "/var/lib/ctrfs",
+			      .busybox = "/bin/busybox"};
 	while ((c = getopt_long(argc, argv, "fdhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -180,11 +185,11 @@ int main(int argc, char **argv)
 	self[n] = '\0';
 	fileio_mkdir_p(o.state_dir, 0755);
 	fileio_mkdir_p(o.data_dir, 0755);
-	eo = (struct engine_options){ .state_dir = absolute(o.state_dir, state_abs),
-				      .data_dir = absolute(o.data_dir, data_abs),
-				      .self_exe = self,
-				      .busybox = o.busybox,
-				      .default_network = o.network };
+	eo = (struct engine_options){.state_dir = absolute(o.state_dir, state_abs),
+				     .data_dir = absolute(o.data_dir, data_abs),
+				     .self_exe = self,
+				     .busybox = o.busybox,
+				     .default_network = o.network};
 	o.mountpoint = absolute(o.mountpoint, mp_abs);
 	r = engine_new(&eo, &engine, err, sizeof(err));
 	if (r < 0) {
@@ -197,11 +202,10 @@ int main(int argc, char **argv)
 		goto out_engine;
 	}
 	fs = fs_new(engine);
-	if (!fs
-	    || fuse_opt_add_arg(&args, argv[0]) < 0
-	    || fuse_opt_add_arg(&args, "-o") < 0
-	    || fuse_opt_add_arg(&args, "allow_other,default_permissions,fsname=ctrfs,subtype=ctrfs") < 0
-	    || (o.debug && fuse_opt_add_arg(&args, "-d") < 0)) {
+	if (!fs || fuse_opt_add_arg(&args, argv[0]) < 0 || fuse_opt_add_arg(&args, "-o") < 0 ||
+	    fuse_opt_add_arg(&args, "allow_other,default_permissions,fsname=ctrfs,subtype=ctrfs") <
+		    0 ||
+	    (o.debug && fuse_opt_add_arg(&args, "-d") < 0)) {
 		log_error("Out of memory");
 		r = -ENOMEM;
 		goto out_engine;

@@ -17,11 +17,14 @@ static const struct {
 	enum network_file what;
 	mode_t mode;
 } files[] = {
-	{ NULL, 0, 0 },
-	{ "subnet", NETWORK_SUBNET, 0644 },	  { "gateway", NETWORK_GATEWAY, 0444 },
-	{ "bridge", NETWORK_BRIDGE, 0444 },	  { "driver", NETWORK_DRIVER, 0444 },
-	{ "ipam", NETWORK_IPAM, 0444 },		  { "endpoints", NETWORK_ENDPOINTS, 0444 },
-	{ "error", NETWORK_ERROR, 0444 },
+	{NULL, 0, 0},
+	{"subnet", NETWORK_SUBNET, 0644},
+	{"gateway", NETWORK_GATEWAY, 0444},
+	{"bridge", NETWORK_BRIDGE, 0444},
+	{"driver", NETWORK_DRIVER, 0444},
+	{"ipam", NETWORK_IPAM, 0444},
+	{"endpoints", NETWORK_ENDPOINTS, 0444},
+	{"error", NETWORK_ERROR, 0444},
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
@@ -80,9 +83,11 @@ int networks_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct strbu
 	struct network *n;
 
 	if (r == 0)
-		r = fs_dir_add(req, sb, "..", ino == INO_NETWORKS ? INO_ROOT : INO_NETWORKS, S_IFDIR);
+		r = fs_dir_add(req, sb, "..", ino == INO_NETWORKS ? INO_ROOT : INO_NETWORKS,
+			       S_IFDIR);
 	if (ino == INO_NETWORKS) {
-		for (n = network_next(fs->engine, NULL); n && r == 0; n = network_next(fs->engine, n))
+		for (n = network_next(fs->engine, NULL); n && r == 0;
+		     n = network_next(fs->engine, n))
 			r = fs_dir_add(req, sb, network_name(n), ino_of(n, 0), S_IFDIR);
 		return r;
 	}

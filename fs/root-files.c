@@ -316,7 +316,7 @@ int root_setattr(struct fs *fs, fuse_ino_t ino, struct stat *attr, int to_set,
 			return r;
 	}
 	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
-		struct timespec tv[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+		struct timespec tv[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_nsec = UTIME_OMIT}};
 		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
 			tv[0].tv_nsec = UTIME_NOW;
 		else if (to_set & FUSE_SET_ATTR_ATIME)
@@ -510,7 +510,8 @@ int root_open(struct fs *fs, fuse_ino_t ino, int flags)
 	 * now; O_NOFOLLOW keeps a symlink from being opened through. */
 	/* Without O_NOFOLLOW: the magic link itself is a symlink; the O_PATH fd never was one
 	 * we would follow (a symlink node is opened by the kernel only through readlink). */
-	fd = open(proc, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_DIRECT | O_NOFOLLOW)) | O_CLOEXEC);
+	fd = open(proc,
+		  (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_DIRECT | O_NOFOLLOW)) | O_CLOEXEC);
 	return fd < 0 ? negerrno() : fd;
 }
 

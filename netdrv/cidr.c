@@ -105,12 +105,12 @@ uint64_t cidr_size(const struct cidr *c)
 
 struct in_addr cidr_first_host(const struct cidr *c)
 {
-	return (struct in_addr) { htonl(ntohl(c->addr.s_addr) + 1) };
+	return (struct in_addr){htonl(ntohl(c->addr.s_addr) + 1)};
 }
 
 struct in_addr cidr_broadcast(const struct cidr *c)
 {
-	return (struct in_addr) { htonl(ntohl(c->addr.s_addr) | ~cidr_mask(c->prefix)) };
+	return (struct in_addr){htonl(ntohl(c->addr.s_addr) | ~cidr_mask(c->prefix))};
 }
 
 bool cidr_contains(const struct cidr *c, struct in_addr addr)

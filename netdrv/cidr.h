@@ -12,7 +12,7 @@
 #define CIDR_PREFIX_MAX 30
 
 #define CIDR_ADDR_STRLEN 16 /* "255.255.255.255" + NUL */
-#define CIDR_STRLEN 19      /* "255.255.255.255/32" + NUL */
+#define CIDR_STRLEN 19	    /* "255.255.255.255/32" + NUL */
 
 struct cidr {
 	struct in_addr addr; /* the network address: host bits are zero */

@@ -66,8 +66,7 @@ static int bridge_drv_connect(const struct driver_network *net, struct driver_en
 	return veth_connect(&cfg, ep->host_ifname);
 }
 
-static int bridge_drv_disconnect(const struct driver_network *net,
-				 const struct driver_endpoint *ep)
+static int bridge_drv_disconnect(const struct driver_network *net, const struct driver_endpoint *ep)
 {
 	(void) net;
 	return veth_disconnect(ep->host_ifname);

@@ -10,17 +10,17 @@
 #include "cidr.h"
 
 struct driver_network {
-	const char *name;       /* the network's name (for drivers that need one) */
-	const char *bridge;     /* interface name on the host */
+	const char *name;   /* the network's name (for drivers that need one) */
+	const char *bridge; /* interface name on the host */
 	struct cidr subnet;
 	struct in_addr gateway; /* on the bridge; the endpoints' default route */
 };
 
 struct driver_endpoint {
-	const char *id;         /* stable id (a container id): host-side names derive from it */
-	int netns_fd;           /* the endpoint's network namespace */
-	const char *ifname;     /* name inside it, NULL for "eth0" */
-	struct in_addr addr;    /* from IPAM: the caller allocates and releases it */
+	const char *id;		    /* stable id (a container id): host-side names derive from it */
+	int netns_fd;		    /* the endpoint's network namespace */
+	const char *ifname;	    /* name inside it, NULL for "eth0" */
+	struct in_addr addr;	    /* from IPAM: the caller allocates and releases it */
 	char host_ifname[IFNAMSIZ]; /* set by connect; what disconnect takes */
 };
 

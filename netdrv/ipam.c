@@ -13,7 +13,7 @@
 /* Address index I (its offset from the network address) is bit 63 - I % 64 of word I / 64: the
  * most significant bit first, so a word printed in hex reads left to right in address order. */
 #define ROW_BITS 64
-#define BIT(i) (UINT64_C(1) << (63 - ((i) & 63)))
+#define BIT(i) (UINT64_C(1) << (63 - ((i) &63)))
 
 /* The persisted file is small even for a /16 (1,024 rows at most, runs of equal rows collapse);
  * a /8 is 262,144 rows, so this bound is for the worst case. */
@@ -21,10 +21,10 @@
 
 struct ipam {
 	struct cidr subnet;
-	uint32_t size;     /* addresses in the subnet */
-	uint32_t gateway;  /* index of the gateway */
-	uint32_t next;     /* index where the next search starts */
-	uint32_t used;     /* allocated, reserved ones not counted */
+	uint32_t size;	  /* addresses in the subnet */
+	uint32_t gateway; /* index of the gateway */
+	uint32_t next;	  /* index where the next search starts */
+	uint32_t used;	  /* allocated, reserved ones not counted */
 	size_t n_words;
 	uint64_t *bits;
 };
@@ -57,7 +57,7 @@ static int64_t index_of(const struct ipam *m, struct in_addr addr)
 
 static struct in_addr addr_of(const struct ipam *m, uint32_t i)
 {
-	return (struct in_addr) { htonl(ntohl(m->subnet.addr.s_addr) + i) };
+	return (struct in_addr){htonl(ntohl(m->subnet.addr.s_addr) + i)};
 }
 
 /* Reset to the empty state: only the reserved bits, and the padding bits past the end of a
@@ -239,8 +239,9 @@ int ipam_render(const struct ipam *m, char **ret_text, size_t *ret_len)
 	cidr_format(&m->subnet, net);
 	cidr_addr_format(addr_of(m, m->gateway), gw);
 	cidr_addr_format(addr_of(m, m->next), next);
-	len = (size_t) snprintf(buf, cap, "subnet %s\ngateway %s\nused %" PRIu32 " of %" PRIu32
-				"\nnext %s\n", net, gw, m->used, ipam_capacity(m), next);
+	len = (size_t) snprintf(buf, cap,
+				"subnet %s\ngateway %s\nused %" PRIu32 " of %" PRIu32 "\nnext %s\n",
+				net, gw, m->used, ipam_capacity(m), next);
 	for (uint32_t r = 0; r < m->n_words; r++) {
 		/* As hexdump does: a run of rows equal to the one above is one `*` line. The last
 		 * row is always printed, so the text ends with a real row. */

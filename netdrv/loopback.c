@@ -11,7 +11,7 @@
 int loopback_up(void)
 {
 	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 
 	if (fd < 0)
 		return negerrno();

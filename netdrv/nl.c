@@ -198,9 +198,9 @@ int netlink_addr_add(struct nl_sock *sock, int ifindex, struct in_addr addr, uns
 		return r;
 	/* As `ip addr add ... brd +` does: without it the subnet has no broadcast address. */
 	if (prefix < 31) {
-		struct in_addr brd = { htonl(ntohl(addr.s_addr) | (0xffffffffu >> prefix)) };
-		_cleanup_(netlink_nladdr_putp) struct nl_addr *b = nl_addr_build(AF_INET, &brd,
-										  sizeof(brd));
+		struct in_addr brd = {htonl(ntohl(addr.s_addr) | (0xffffffffu >> prefix))};
+		_cleanup_(netlink_nladdr_putp) struct nl_addr *b =
+			nl_addr_build(AF_INET, &brd, sizeof(brd));
 		if (!b)
 			return -ENOMEM;
 		rtnl_addr_set_broadcast(ra, b);

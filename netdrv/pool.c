@@ -70,7 +70,7 @@ int pool_pick(const struct pool_range *ranges, size_t n_ranges, const struct cid
 	for (size_t i = 0; i < n_ranges; i++) {
 		const struct pool_range *r = &ranges[i];
 		uint64_t count = (uint64_t) 1 << (r->size - r->base.prefix);
-		uint32_t step = (uint32_t) (cidr_size(&(struct cidr) { .prefix = r->size }));
+		uint32_t step = (uint32_t) (cidr_size(&(struct cidr){.prefix = r->size}));
 		uint32_t base = ntohl(r->base.addr.s_addr);
 
 		/* At most 2^22 candidates (a /8 in /30s) times the taken list: each step is a

@@ -14,8 +14,8 @@
 #define POOL_MAX_RANGES 16
 
 struct pool_range {
-	struct cidr base;  /* the block */
-	unsigned size;     /* the prefix of each subnet carved from it, >= base.prefix */
+	struct cidr base; /* the block */
+	unsigned size;	  /* the prefix of each subnet carved from it, >= base.prefix */
 };
 
 /* Parse "BASE/P:SIZE[,BASE/P:SIZE...]" (commas or blanks between ranges) into RANGES (room for

@@ -86,7 +86,7 @@ static int default_route(struct nl_sock *sock, int ifindex, struct in_addr gatew
 {
 	_cleanup_(netlink_route_putp) struct rtnl_route *route = rtnl_route_alloc();
 	_cleanup_(netlink_nladdr_putp) struct nl_addr *dst = NULL, *gw = NULL;
-	struct in_addr any = { 0 };
+	struct in_addr any = {0};
 	struct rtnl_nexthop *nh;
 
 	if (!route)
@@ -138,7 +138,7 @@ static int open_inside(void *arg)
 static int configure_inside(const struct veth_config *cfg, const char *ifname)
 {
 	_cleanup_nlsock_ struct nl_sock *sock = NULL;
-	struct inside in = { .ifname = ifname };
+	struct inside in = {.ifname = ifname};
 	int r;
 
 	r = netlink_in_netns(cfg->netns_fd, open_inside, &in);

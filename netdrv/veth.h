@@ -12,14 +12,14 @@
 #define VETH_HOST_PREFIX "vc"
 
 struct veth_config {
-	const char *bridge;     /* host bridge the host end joins */
-	int netns_fd;           /* the target network namespace (e.g. /proc/PID/ns/net) */
-	const char *id;         /* stable id (a container id) the host-side name derives from */
-	const char *ifname;     /* name inside the namespace; NULL means "eth0" */
-	struct in_addr addr;    /* address of the namespace end */
-	unsigned prefix;        /* its prefix length */
+	const char *bridge;	/* host bridge the host end joins */
+	int netns_fd;		/* the target network namespace (e.g. /proc/PID/ns/net) */
+	const char *id;		/* stable id (a container id) the host-side name derives from */
+	const char *ifname;	/* name inside the namespace; NULL means "eth0" */
+	struct in_addr addr;	/* address of the namespace end */
+	unsigned prefix;	/* its prefix length */
 	struct in_addr gateway; /* default route via this; 0.0.0.0 for no route */
-	unsigned mtu;           /* 0: the kernel's default */
+	unsigned mtu;		/* 0: the kernel's default */
 };
 
 /* Connect CFG->netns_fd to CFG->bridge: create the pair (host end enslaved to the bridge and up,

@@ -21,7 +21,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-static int winch_pipe[2] = { -1, -1 };
+static int winch_pipe[2] = {-1, -1};
 static struct termios saved;
 static int raw_mode;
 
@@ -64,7 +64,9 @@ static void append_word(char *buf, size_t size, const char *w)
 	int plain = *w != '\0';
 
 	for (const char *p = w; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,", *p))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./"
+			    ":=@%+,",
+			    *p))
 			plain = 0;
 	if (len && len < size - 1)
 		buf[len++] = ' ';
@@ -109,7 +111,8 @@ int main(int argc, char **argv)
 		if (opt == 'm') {
 			mnt = optarg;
 		} else {
-			fprintf(stderr, "Usage: ctrfs-exec [-m MOUNTPOINT] NAME [COMMAND [ARG...]]\n");
+			fprintf(stderr,
+				"Usage: ctrfs-exec [-m MOUNTPOINT] NAME [COMMAND [ARG...]]\n");
 			return opt == 'h' ? 0 : 125;
 		}
 	}
@@ -159,9 +162,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
 		struct pollfd pfd[3] = {
-			{ .fd = out_fd, .events = POLLIN },
-			{ .fd = in_fd >= 0 ? STDIN_FILENO : -1, .events = POLLIN },
-			{ .fd = winch_pipe[0], .events = POLLIN },
+			{.fd = out_fd, .events = POLLIN},
+			{.fd = in_fd >= 0 ? STDIN_FILENO : -1, .events = POLLIN},
+			{.fd = winch_pipe[0], .events = POLLIN},
 		};
 		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)

@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	int n = argc > 1 ? atoi(argv[1]) : 100, self, r;
 	int *ns = calloc((size_t) n, sizeof(int));
 	double *t = calloc((size_t) n, sizeof(double)), sum = 0;
-	char (*host)[IFNAMSIZ] = calloc((size_t) n, IFNAMSIZ);
+	char(*host)[IFNAMSIZ] = calloc((size_t) n, IFNAMSIZ);
 	struct in_addr gw;
 
 	if (n <= 0 || n > 60000 || !ns || !t || !host)
@@ -70,7 +70,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		char id[32];
 		struct veth_config cfg = {
-			.bridge = "benchbr0", .netns_fd = ns[i], .id = id, .prefix = 16,
+			.bridge = "benchbr0",
+			.netns_fd = ns[i],
+			.id = id,
+			.prefix = 16,
 			.gateway = gw,
 			.addr.s_addr = htonl(ntohl(gw.s_addr) + 1 + (uint32_t) i),
 		};

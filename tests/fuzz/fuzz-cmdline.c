@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *line = strndup((const char *) data, size);
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char **a = NULL, **b = NULL;
 	int na, nb;
 

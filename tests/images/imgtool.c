@@ -45,9 +45,9 @@ static int info(const struct engine_paths *p, const char *name)
 
 static int commit(const struct engine_paths *p, int argc, char **argv, char *err, size_t errsize)
 {
-	char *cmd[16] = { 0 }, *env[16] = { 0 }, *excl[16] = { 0 };
+	char *cmd[16] = {0}, *env[16] = {0}, *excl[16] = {0};
 	size_t nc = 0, ne = 0, nx = 0;
-	struct image_commit_config cfg = { 0 };
+	struct image_commit_config cfg = {0};
 
 	if (argc < 3)
 		return -EINVAL;
@@ -69,7 +69,7 @@ static int commit(const struct engine_paths *p, int argc, char **argv, char *err
 
 int main(int argc, char **argv)
 {
-	struct engine_paths p = { 0 };
+	struct engine_paths p = {0};
 	char err[1024] = "";
 	const char *verb;
 	int r = -EINVAL;
@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 	snprintf(p.data_dir, sizeof(p.data_dir), "%s", argv[1]);
 	snprintf(p.state_dir, sizeof(p.state_dir), "%s/run", argv[1]);
 	fileio_mkdir_p(p.data_dir, 0755);
-	for (const char *sub[] = { "images", "layers" }, **s = sub; s < sub + 2; s++) {
+	for (const char *sub[] = {"images", "layers"}, **s = sub; s < sub + 2; s++) {
 		char path[600];
 		snprintf(path, sizeof(path), "%s/%s", p.data_dir, *s);
 		fileio_mkdir_p(path, 0700);

@@ -46,7 +46,7 @@ static int proto_of(const char *s)
 static int cmd_connect(char **argv)
 {
 	_cleanup_close_ int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
-	struct veth_config cfg = { .bridge = argv[0], .id = argv[2] };
+	struct veth_config cfg = {.bridge = argv[0], .id = argv[2]};
 	char host[IFNAMSIZ];
 	int r;
 
@@ -66,7 +66,7 @@ static int cmd_connect(char **argv)
 static int cmd_driver(char **argv, int argc)
 {
 	const struct driver_ops *ops = driver_find("bridge");
-	struct driver_network net = { .name = "test", .bridge = argv[1] };
+	struct driver_network net = {.name = "test", .bridge = argv[1]};
 	int r;
 
 	if (!ops || cidr_parse(argv[2], &net.subnet) < 0)
@@ -75,10 +75,10 @@ static int cmd_driver(char **argv, int argc)
 	if (strcmp(argv[0], "create") == 0) {
 		r = ops->create(&net);
 	} else if (strcmp(argv[0], "delete") == 0) {
-		r = ops->delete(&net);
+		r = ops->delete (&net);
 	} else if (strcmp(argv[0], "connect") == 0 && argc >= 6) {
 		_cleanup_close_ int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
-		struct driver_endpoint ep = { .id = argv[4], .netns_fd = fd };
+		struct driver_endpoint ep = {.id = argv[4], .netns_fd = fd};
 
 		if (fd < 0)
 			return fail(negerrno());
@@ -88,7 +88,7 @@ static int cmd_driver(char **argv, int argc)
 		if (r == 0)
 			printf("%s\n", ep.host_ifname);
 	} else if (strcmp(argv[0], "disconnect") == 0 && argc >= 4) {
-		struct driver_endpoint ep = { .netns_fd = -1 };
+		struct driver_endpoint ep = {.netns_fd = -1};
 
 		snprintf(ep.host_ifname, sizeof(ep.host_ifname), "%s", argv[3]);
 		r = ops->disconnect(&net, &ep);
@@ -152,13 +152,17 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "driver") == 0 && n >= 3) {
 		return cmd_driver(a, n);
 	} else {
-		fprintf(stderr, "usage: %s bridge-create NAME GW/PREFIX | bridge-delete NAME |\n"
-				"  connect BRIDGE NETNS_PATH ID ADDR/PREFIX GW | disconnect HOST |\n"
-				"  nat-net-add|nat-net-remove SUBNET BRIDGE |\n"
-				"  port-add tcp|udp HOSTPORT ADDR PORT | port-remove|port-in-use PROTO PORT |\n"
-				"  pick [POOL [OTHER...]] |\n"
-				"  driver create|delete BRIDGE SUBNET | driver connect BRIDGE SUBNET NETNS ID ADDR |\n"
-				"  driver disconnect BRIDGE SUBNET HOST\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s bridge-create NAME GW/PREFIX | bridge-delete NAME |\n"
+			"  connect BRIDGE NETNS_PATH ID ADDR/PREFIX GW | disconnect HOST |\n"
+			"  nat-net-add|nat-net-remove SUBNET BRIDGE |\n"
+			"  port-add tcp|udp HOSTPORT ADDR PORT | port-remove|port-in-use PROTO "
+			"PORT |\n"
+			"  pick [POOL [OTHER...]] |\n"
+			"  driver create|delete BRIDGE SUBNET | driver connect BRIDGE SUBNET NETNS "
+			"ID ADDR |\n"
+			"  driver disconnect BRIDGE SUBNET HOST\n",
+			argv[0]);
 		return 2;
 	}
 	return r < 0 ? fail(r) : 0;

@@ -9,8 +9,7 @@
 #include "cleanup.h"
 #include "pool.h"
 
-static struct cidr C(const char *s)
-{
+static struct cidr C(const char *s) {
 	struct cidr c;
 
 	if (cidr_parse_range(s, 0, 32, &c) < 0)
@@ -18,7 +17,8 @@ static struct cidr C(const char *s)
 	return c;
 }
 
-static bool fmt_is(const struct cidr *c, const char *want)
+static bool
+fmt_is(const struct cidr *c, const char *want)
 {
 	char buf[CIDR_STRLEN];
 
@@ -29,10 +29,11 @@ static bool fmt_is(const struct cidr *c, const char *want)
 static void test_parse(void)
 {
 	static const char *const bad[] = {
-		"10.88.0.1/24",  "10.88.0.0/7",   "10.88.0.0/31", "10.88.0.0/32", "010.1.0.0/16",
-		"10.88.0/24",    "10.88.0.0/",    "10.88.0.0/24x", "256.0.0.0/8", " 10.0.0.0/8",
-		"10.0.0.0/08",   "",              "10.0.0.0",      "10.0.0.0/8\n\n", "10.0.0.0/-8",
-		"10.0.0.0/+8",   "1.2.3.4.5/30",  "10.0.0.0/100", "a.b.c.d/8",    "10..0.0/16",
+		"10.88.0.1/24", "10.88.0.0/7",	  "10.88.0.0/31", "10.88.0.0/32",
+		"010.1.0.0/16", "10.88.0/24",	  "10.88.0.0/",	  "10.88.0.0/24x",
+		"256.0.0.0/8",	" 10.0.0.0/8",	  "10.0.0.0/08",  "",
+		"10.0.0.0",	"10.0.0.0/8\n\n", "10.0.0.0/-8",  "10.0.0.0/+8",
+		"1.2.3.4.5/30", "10.0.0.0/100",	  "a.b.c.d/8",	  "10..0.0/16",
 	};
 	struct cidr c;
 	struct in_addr a;
@@ -52,7 +53,7 @@ static void test_parse(void)
 	CHECK(cidr_addr_parse("10.88.0.02", &a) == -EINVAL);
 	CHECK(cidr_addr_parse("10.88.0.2 ", &a) == -EINVAL);
 	CHECK(cidr_addr_parse("10.88.0.2/24", &a) == -EINVAL);
-	cidr_addr_format((struct in_addr) { htonl(0xffffffff) }, buf);
+	cidr_addr_format((struct in_addr){htonl(0xffffffff)}, buf);
 	CHECK_STR(buf, "255.255.255.255");
 }
 
@@ -63,8 +64,8 @@ static void test_math(void)
 
 	CHECK(cidr_overlaps(&a, &b) && cidr_overlaps(&b, &a));
 	CHECK(!cidr_overlaps(&a, &d) && !cidr_overlaps(&b, &d));
-	CHECK(cidr_contains(&b, (struct in_addr) { htonl(0x0a580507) }));
-	CHECK(!cidr_contains(&b, (struct in_addr) { htonl(0x0a580607) }));
+	CHECK(cidr_contains(&b, (struct in_addr){htonl(0x0a580507)}));
+	CHECK(!cidr_contains(&b, (struct in_addr){htonl(0x0a580607)}));
 	cidr_addr_format(cidr_first_host(&b), buf);
 	CHECK_STR(buf, "10.88.5.1");
 	cidr_addr_format(cidr_broadcast(&b), buf);
@@ -87,24 +88,23 @@ static void test_pool(void)
 	CHECK(pool_parse("10.10.0.0/16:", r, ARRAY_SIZE(r), &n) == -EINVAL);
 	CHECK(pool_parse("", r, ARRAY_SIZE(r), &n) == -EINVAL);
 	CHECK(pool_parse("10.1.0.0/16:24 10.2.0.0/16:24 10.3.0.0/16:24", r, 2, &n) == -E2BIG);
-	CHECK(pool_parse(" 10.1.0.0/16:24,\n10.2.0.0/23:24 ", r, ARRAY_SIZE(r), &n) == 0 &&
-	      n == 2);
+	CHECK(pool_parse(" 10.1.0.0/16:24,\n10.2.0.0/23:24 ", r, ARRAY_SIZE(r), &n) == 0 && n == 2);
 
 	CHECK(pool_parse(POOL_DEFAULT, r, ARRAY_SIZE(r), &n) == 0);
 	CHECK(pool_pick(r, n, NULL, 0, &got) == 0 && fmt_is(&got, "10.88.0.0/24"));
 	{
-		struct cidr t[] = { C("10.88.0.0/24") };
+		struct cidr t[] = {C("10.88.0.0/24")};
 		CHECK(pool_pick(r, n, t, 1, &got) == 0 && fmt_is(&got, "10.88.1.0/24"));
 		CHECK(pool_check(&t[0], t, 1) == -EEXIST);
 	}
 	{
 		/* a host route of a /25 inside the first candidate excludes it */
-		struct cidr t[] = { C("10.88.0.128/25"), C("10.88.1.0/24"), C("10.88.2.7/32") };
+		struct cidr t[] = {C("10.88.0.128/25"), C("10.88.1.0/24"), C("10.88.2.7/32")};
 		CHECK(pool_pick(r, n, t, 3, &got) == 0 && fmt_is(&got, "10.88.3.0/24"));
 	}
 	{
 		/* a wide route (a VPN's 10/8) pushes the pick to the next range */
-		struct cidr t[] = { C("10.0.0.0/8") };
+		struct cidr t[] = {C("10.0.0.0/8")};
 		CHECK(pool_pick(r, n, t, 1, &got) == 0 && fmt_is(&got, "172.30.0.0/24"));
 		struct cidr want = C("10.200.0.0/24");
 		CHECK(pool_check(&want, t, 1) == -EEXIST);
@@ -112,14 +112,14 @@ static void test_pool(void)
 		CHECK(pool_check(&want, t, 1) == 0);
 	}
 	{
-		struct cidr t[] = { C("10.88.0.0/16"), C("172.30.0.0/16") };
+		struct cidr t[] = {C("10.88.0.0/16"), C("172.30.0.0/16")};
 		CHECK(pool_pick(r, n, t, 2, &got) == -ENOSPC);
 	}
 	{
 		struct pool_range tiny[1];
 		size_t k;
 		CHECK(pool_parse("10.5.0.0/29:30", tiny, 1, &k) == 0);
-		struct cidr t[] = { C("10.5.0.0/30") };
+		struct cidr t[] = {C("10.5.0.0/30")};
 		CHECK(pool_pick(tiny, k, t, 1, &got) == 0 && fmt_is(&got, "10.5.0.4/30"));
 	}
 }

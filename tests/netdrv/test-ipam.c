@@ -10,16 +10,16 @@
 #include "cleanup.h"
 #include "ipam.h"
 
-static struct in_addr A(const char *s)
-{
-	struct in_addr a = { 0 };
+static struct in_addr A(const char *s) {
+	struct in_addr a = {0};
 
 	if (cidr_addr_parse(s, &a) < 0)
 		abort();
 	return a;
 }
 
-static struct ipam *make(const char *subnet, const char *gw)
+static struct ipam *
+make(const char *subnet, const char *gw)
 {
 	struct cidr c;
 	struct ipam *m = NULL;
@@ -218,8 +218,8 @@ static void test_save_load_star(void)
 static void test_reconcile(void)
 {
 	_cleanup_(ipam_freep) struct ipam *m = make("10.88.0.0/24", "10.88.0.1");
-	struct in_addr live[] = { A("10.88.0.3"), A("10.88.0.9"), A("10.77.0.9"), A("10.88.0.1"),
-				  A("10.88.0.9") };
+	struct in_addr live[] = {A("10.88.0.3"), A("10.88.0.9"), A("10.77.0.9"), A("10.88.0.1"),
+				 A("10.88.0.9")};
 
 	CHECK(got(m, "10.88.0.2"));
 	CHECK(got(m, "10.88.0.3"));

@@ -11,10 +11,11 @@ static int check_failed, check_count;
 	do {                                                                                       \
 		check_count++;                                                                     \
 		if (expr) {                                                                        \
-			printf("ok %d - %s\n", check_count, #expr);                               \
+			printf("ok %d - %s\n", check_count, #expr);                                \
 		} else {                                                                           \
 			check_failed++;                                                            \
-			printf("not ok %d - %s (%s:%d)\n", check_count, #expr, __FILE__, __LINE__);  \
+			printf("not ok %d - %s (%s:%d)\n", check_count, #expr, __FILE__,           \
+			       __LINE__);                                                          \
 		}                                                                                  \
 	} while (0)
 

@@ -15,7 +15,7 @@ static char **split(const char *line, int *argc)
 /* Parse, format, parse again: the words must survive. */
 static int roundtrip(const char *line)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char **a, **b;
 	int na, nb, ok = 0;
 
@@ -77,8 +77,8 @@ int main(void)
 	CHECK(roundtrip("a 'it'\\''s' \"q\\\"\" '' x\\ y"));
 	CHECK(roundtrip("/bin/true"));
 
-	struct strbuf sb = { 0 };
-	char *words[] = { "sh", "-c", "echo hi", "it's", NULL };
+	struct strbuf sb = {0};
+	char *words[] = {"sh", "-c", "echo hi", "it's", NULL};
 	cmdline_format(words, &sb);
 	CHECK_STR(sb.data, "sh -c 'echo hi' 'it'\\''s'");
 	strbuf_free(&sb);

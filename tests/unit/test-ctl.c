@@ -35,7 +35,8 @@ int main(void)
 	CHECK(parse("pause", &c) == 0 && c.verb == CTL_PAUSE);
 	CHECK(parse("resume\n", &c) == 0 && c.verb == CTL_RESUME);
 	CHECK(parse("pause 3", &c) == -EINVAL);
-	CHECK(parse("commit web-v2\n", &c) == 0 && c.verb == CTL_COMMIT && !strcmp(c.image, "web-v2"));
+	CHECK(parse("commit web-v2\n", &c) == 0 && c.verb == CTL_COMMIT &&
+	      !strcmp(c.image, "web-v2"));
 	CHECK(parse("commit", &c) == -EINVAL);
 	CHECK(parse("commit a b", &c) == -EINVAL);
 	CHECK(parse("", &c) == -EINVAL);
@@ -53,7 +54,7 @@ int main(void)
 	CHECK(parse("kill 0", &c) == -EINVAL);
 	CHECK(parse("kill 65", &c) == -EINVAL);
 	CHECK(parse("kill SIG", &c) == -EINVAL);
-	CHECK(ctl_parse("run\0x", 5, &c, (char[64]){ 0 }, 64) == -EINVAL);
+	CHECK(ctl_parse("run\0x", 5, &c, (char[64]){0}, 64) == -EINVAL);
 	char big[400];
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';

@@ -8,8 +8,10 @@ int main(void)
 	CHECK(name_is_valid("a"));
 	CHECK(name_is_valid("Web-1_x.y"));
 	CHECK(name_is_valid("0abc"));
-	CHECK(name_is_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 64 */
-	CHECK(!name_is_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 65 */
+	CHECK(name_is_valid(
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 64 */
+	CHECK(!name_is_valid(
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 65 */
 	CHECK(!name_is_valid(""));
 	CHECK(!name_is_valid(".hidden"));
 	CHECK(!name_is_valid("-x"));

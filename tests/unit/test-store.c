@@ -12,12 +12,19 @@
 
 static void test_config(void)
 {
-	char *argv[] = { "sh", "-c", "echo 'x'", NULL };
-	char *env[] = { "A=1", "B=two words", NULL };
-	struct container_config in = { .name = "web", .image = "busybox", .argv = argv, .env = env,
-				       .workdir = "/srv", .hostname = NULL, .uid = 1000, .gid = 100,
-				       .mode = 0750, .created = { 1700000000, 123 } };
-	struct container_config out = { 0 };
+	char *argv[] = {"sh", "-c", "echo 'x'", NULL};
+	char *env[] = {"A=1", "B=two words", NULL};
+	struct container_config in = {.name = "web",
+				      .image = "busybox",
+				      .argv = argv,
+				      .env = env,
+				      .workdir = "/srv",
+				      .hostname = NULL,
+				      .uid = 1000,
+				      .gid = 100,
+				      .mode = 0750,
+				      .created = {1700000000, 123}};
+	struct container_config out = {0};
 	char *text = NULL;
 
 	memset(in.id, 'a', 64);
@@ -54,12 +61,17 @@ static void test_config(void)
 
 static void test_state(void)
 {
-	struct container_state in = { .status = STATUS_EXITED, .pid = 42, .pid_start = 9999,
-				      .monitor_pid = 41, .monitor_start = 9998,
-				      .started = { 5, 6 }, .finished = { 7, 8 },
-				      .has_exitcode = true, .exitcode = 137,
-				      .error = "exec \"x\": No such file or directory",
-				      .cgroup = "v1:/sys/fs/cgroup/memory/x" };
+	struct container_state in = {.status = STATUS_EXITED,
+				     .pid = 42,
+				     .pid_start = 9999,
+				     .monitor_pid = 41,
+				     .monitor_start = 9998,
+				     .started = {5, 6},
+				     .finished = {7, 8},
+				     .has_exitcode = true,
+				     .exitcode = 137,
+				     .error = "exec \"x\": No such file or directory",
+				     .cgroup = "v1:/sys/fs/cgroup/memory/x"};
 	struct container_state out;
 	char *text = NULL;
 
@@ -89,7 +101,7 @@ static void test_disk(void)
 	char tmpl[] = "/tmp/ctrfs-test-store-XXXXXX";
 	char *dir = mkdtemp(tmpl), path[512];
 	struct engine_paths p;
-	struct container_state st = { .status = STATUS_RUNNING, .pid = 7 }, back;
+	struct container_state st = {.status = STATUS_RUNNING, .pid = 7}, back;
 	char *data = NULL;
 	size_t len;
 
@@ -136,7 +148,8 @@ static void test_cgroup_parse(void)
 	CHECK(cgroup_open("v2:/sys/fs/cgroup/a/b", &cg) == 0 && cg->n_dirs == 1 &&
 	      cg->mode == CGROUP_MODE_V2);
 	char desc[128];
-	CHECK(cgroup_describe(cg, desc, sizeof(desc)) == 0 && !strcmp(desc, "v2:/sys/fs/cgroup/a/b"));
+	CHECK(cgroup_describe(cg, desc, sizeof(desc)) == 0 &&
+	      !strcmp(desc, "v2:/sys/fs/cgroup/a/b"));
 	cgroup_free(cg);
 	CHECK(cgroup_open("v1:/sys/fs/cgroup/memory/x:/sys/fs/cgroup/pids/x", &cg) == 0 &&
 	      cg->n_dirs == 2 && cg->mode == CGROUP_MODE_V1);
