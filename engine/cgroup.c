@@ -77,7 +77,7 @@ int cgroup_write(const char *dir, const char *file, const char *value)
 	_cleanup_close_ int fd = -EBADF;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC); /* as `echo v > file` does */
 	if (fd < 0)
 		return negerrno();
 	if (write(fd, value, strlen(value)) < 0)
