@@ -715,9 +715,10 @@ void network_detach(struct engine *e, struct container *c)
 	n = network_by_name(e, ep->network);
 	if (n && ipam_release(n->ipam, ep->ip) == 0)
 		save_ipam(e, n);
-	/* The veth goes with the container's network namespace: the kernel deletes the pair
-	 * when the last process of the namespace has exited (which it has, by now). Deleting it
-	 * here as well would only wait for the same RCU grace period on the way to `wait`. */
+	/* The kernel deletes the pair with the container's network namespace, but later, from a
+	 * work queue: delete it now, so that once `stop` or `wait` returns nothing is left. */
+	if (c->st.veth[0])
+		veth_disconnect(c->st.veth);
 	etc_path(e, c, "endpoint.json", path, sizeof(path));
 	unlink(path);
 	if (ep == c->ep) {
