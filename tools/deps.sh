@@ -4,7 +4,8 @@
 set -eu
 PKGS="gcc meson ninja-build pkg-config libfuse3-dev fuse3 libjson-c-dev libcap-dev
 busybox-static python3 9base iproute2 util-linux clang libclang-rt-14-dev
-libnl-3-dev libnl-route-3-dev libnftables-dev nftables libarchive-dev libssl-dev libseccomp-dev"
+libnl-3-dev libnl-route-3-dev libnftables-dev nftables libarchive-dev libssl-dev libseccomp-dev
+mc tmux"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
