@@ -330,10 +330,11 @@ int container_run(struct engine *e, struct container *c, container_done_fn done,
 		return r;
 	}
 	r = -ENOENT;
-	if (e->standby_cmd_fd >= 0) {
+	struct standby *sb = engine_standby_take(e);
+	if (sb) {
 		/* Fast path: a monitor already waits in its own cgroup. */
-		c->report_fd = TAKE_FD(e->standby_report_fd);
-		r = monitor_assign(TAKE_FD(e->standby_cmd_fd), c->cfg.name);
+		c->report_fd = TAKE_FD(sb->report_fd);
+		r = monitor_assign(TAKE_FD(sb->cmd_fd), c->cfg.name);
 		if (r < 0)
 			closep(&c->report_fd); /* it died: start one the slow way */
 	}

@@ -250,7 +250,8 @@ int engine_new(const struct engine_options *o, struct engine **ret, char *err, s
 		return -ENOMEM;
 	pthread_mutex_init(&e->lock, NULL);
 	e->epfd = e->inotify_fd = e->wake_fd = -EBADF;
-	e->standby_report_fd = e->standby_cmd_fd = -EBADF;
+	for (size_t i = 0; i < STANDBY_MONITORS; i++)
+		e->standby[i].report_fd = e->standby[i].cmd_fd = -EBADF;
 	e->next_slot = 1;
 	if (snprintf(e->paths.state_dir, sizeof(e->paths.state_dir), "%s", o->state_dir) >=
 		    (int) sizeof(e->paths.state_dir) ||
@@ -327,11 +328,23 @@ void engine_reap(struct engine *e, uint64_t id)
 
 void engine_standby_refill(struct engine *e)
 {
-	if (e->standby_cmd_fd >= 0)
-		return;
-	if (monitor_spawn(e->self_exe, &e->paths, NULL, &e->standby_report_fd, &e->standby_cmd_fd) <
-	    0)
-		e->standby_report_fd = e->standby_cmd_fd = -EBADF; /* runs take the slow path */
+	for (size_t i = 0; i < STANDBY_MONITORS; i++) {
+		struct standby *s = &e->standby[i];
+
+		if (s->cmd_fd >= 0)
+			continue;
+		if (monitor_spawn(e->self_exe, &e->paths, NULL, &s->report_fd, &s->cmd_fd) < 0)
+			s->report_fd = s->cmd_fd = -EBADF; /* runs take the slow path */
+	}
+}
+
+/* The standby that waited longest (slot order: refills go to the emptied slot), or NULL. */
+struct standby *engine_standby_take(struct engine *e)
+{
+	for (size_t i = 0; i < STANDBY_MONITORS; i++)
+		if (e->standby[i].cmd_fd >= 0)
+			return &e->standby[i];
+	return NULL;
 }
 
 int engine_start(struct engine *e)
@@ -377,8 +390,10 @@ void engine_free(struct engine *e)
 	if (e->wake_fd >= 0)
 		close(e->wake_fd);
 	/* A standby monitor sees end-of-file, removes its cgroup and exits. */
-	closep(&e->standby_cmd_fd);
-	closep(&e->standby_report_fd);
+	for (size_t i = 0; i < STANDBY_MONITORS; i++) {
+		closep(&e->standby[i].cmd_fd);
+		closep(&e->standby[i].report_fd);
+	}
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
