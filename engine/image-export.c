@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "errmsg.h"
+#include "jsonutil.h"
 #include "image.h"
 #include "layer-store.h"
 #include "layer-tar.h"
@@ -25,25 +27,6 @@
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_CONFIG "application/vnd.oci.image.config.v1+json"
 #define MT_LAYER "application/vnd.oci.image.layer.v1.tar"
-
-static int fail(char *err, size_t errsize, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errsize, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errsize && !err[0]) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsize, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
-static void json_putp(json_object **o)
-{
-	json_object_put(*o);
-}
 
 static int archive_err(struct archive *a)
 {
@@ -239,8 +222,8 @@ static int write_image(const struct engine_paths *p, struct archive *a, const ch
 			}
 		r = dup ? 0 : write_layer(p, a, img->layers[i], digests[i], &size);
 		if (r < 0)
-			return fail(err, errsize, r, "Cannot export layer %s: %s", img->layers[i],
-				    strerror(-r));
+			return errmsg_set(err, errsize, r, "Cannot export layer %s: %s",
+					  img->layers[i], strerror(-r));
 		json_object_array_add(layers, descriptor(MT_LAYER, digests[i], size));
 		snprintf(path, sizeof(path), "blobs/sha256/%s", digests[i]);
 		json_object_array_add(paths, json_object_new_string(path));
@@ -316,7 +299,8 @@ int image_export(const struct engine_paths *p, const char *name, int out_fd, cha
 		err[0] = '\0';
 	r = image_load(p, name, &img);
 	if (r < 0)
-		return fail(err, errsize, r, "Cannot load the image %s: %s", name, strerror(-r));
+		return errmsg_set(err, errsize, r, "Cannot load the image %s: %s", name,
+				  strerror(-r));
 	a = archive_write_new();
 	if (!a) {
 		image_clear(&img);
@@ -332,6 +316,6 @@ int image_export(const struct engine_paths *p, const char *name, int out_fd, cha
 	archive_write_free(a);
 	image_clear(&img);
 	if (r < 0)
-		fail(err, errsize, r, "Cannot export the image %s: %s", name, strerror(-r));
+		errmsg_set(err, errsize, r, "Cannot export the image %s: %s", name, strerror(-r));
 	return r;
 }

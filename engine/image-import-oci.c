@@ -11,27 +11,10 @@
 #include <sys/utsname.h>
 
 #include "cleanup.h"
+#include "errmsg.h"
+#include "jsonutil.h"
 
 #define MAX_LAYERS 128 /* overlay takes at most ~500 lowerdirs; a mount page far fewer */
-
-static int fail(char *err, size_t errsize, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errsize, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errsize && !err[0]) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsize, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
-static void json_putp(json_object **o)
-{
-	json_object_put(*o);
-}
 
 static int read_json(struct import_files *f, const char *member, json_object **ret, char *err,
 		     size_t errsize)
@@ -41,11 +24,12 @@ static int read_json(struct import_files *f, const char *member, json_object **r
 	int r = f->get(f, member, &text, &len);
 
 	if (r < 0)
-		return fail(err, errsize, r == -ENOENT ? -EINVAL : r,
-			    "The image has no readable %s (%s)", member, strerror(-r));
+		return errmsg_set(err, errsize, r == -ENOENT ? -EINVAL : r,
+				  "The image has no readable %s (%s)", member, strerror(-r));
 	*ret = json_tokener_parse(text);
 	if (!*ret)
-		return fail(err, errsize, -EINVAL, "The image's %s is not valid JSON", member);
+		return errmsg_set(err, errsize, -EINVAL, "The image's %s is not valid JSON",
+				  member);
 	return 0;
 }
 
@@ -138,13 +122,14 @@ static int apply_config(struct import_files *f, const char *member, struct impor
 		return -ENOMEM;
 	ids = get(get(o, "rootfs", json_type_object), "diff_ids", json_type_array);
 	if (ids && json_object_array_length(ids) != plan->nlayers)
-		return fail(err, errsize, -EINVAL,
-			    "The image config lists %zu layers, its manifest %zu",
-			    json_object_array_length(ids), plan->nlayers);
+		return errmsg_set(err, errsize, -EINVAL,
+				  "The image config lists %zu layers, its manifest %zu",
+				  json_object_array_length(ids), plan->nlayers);
 	for (size_t i = 0; ids && i < plan->nlayers; i++)
 		if (parse_digest(json_object_get_string(json_object_array_get_idx(ids, i)),
 				 plan->layers[i].diff_id) < 0)
-			return fail(err, errsize, -EINVAL, "The image config has a bad diff_id");
+			return errmsg_set(err, errsize, -EINVAL,
+					  "The image config has a bad diff_id");
 	return 0;
 }
 
@@ -162,15 +147,15 @@ int import_plan_docker(struct import_files *f, struct import_plan *plan, char *e
 	layers = get(img, "Layers", json_type_array);
 	config = get(img, "Config", json_type_string);
 	if (!layers || !config || json_object_array_length(layers) == 0)
-		return fail(err, errsize, -EINVAL,
-			    "manifest.json does not describe an image (Config, Layers)");
+		return errmsg_set(err, errsize, -EINVAL,
+				  "manifest.json does not describe an image (Config, Layers)");
 	for (size_t i = 0; i < json_object_array_length(layers); i++) {
 		const char *m = json_object_get_string(json_object_array_get_idx(layers, i));
 
 		r = add_layer(plan, m ?: "", NULL);
 		if (r < 0)
-			return fail(err, errsize, r == -E2BIG ? -EINVAL : r,
-				    "The image has more than %d layers", MAX_LAYERS);
+			return errmsg_set(err, errsize, r == -E2BIG ? -EINVAL : r,
+					  "The image has more than %d layers", MAX_LAYERS);
 	}
 	return apply_config(f, json_object_get_string(config), plan, err, errsize);
 }
@@ -230,7 +215,7 @@ int import_plan_oci(struct import_files *f, struct import_plan *plan, char *err,
 		if (!desc ||
 		    blob_member(json_object_get_string(get(desc, "digest", json_type_string)),
 				member, sizeof(member), hex) < 0)
-			return fail(err, errsize, -EINVAL, "The OCI index names no manifest");
+			return errmsg_set(err, errsize, -EINVAL, "The OCI index names no manifest");
 		if (man)
 			json_object_put(TAKE_PTR(man));
 		r = read_json(f, member, &man, err, errsize);
@@ -242,22 +227,24 @@ int import_plan_oci(struct import_files *f, struct import_plan *plan, char *err,
 	layers = get(man, "layers", json_type_array);
 	desc = get(man, "config", json_type_object);
 	if (!layers || !desc || json_object_array_length(layers) == 0)
-		return fail(err, errsize, -EINVAL, "The OCI manifest has no config or no layers");
+		return errmsg_set(err, errsize, -EINVAL,
+				  "The OCI manifest has no config or no layers");
 	for (size_t i = 0; i < json_object_array_length(layers); i++) {
 		json_object *l = json_object_array_get_idx(layers, i);
 
 		if (blob_member(json_object_get_string(get(l, "digest", json_type_string)), member,
 				sizeof(member), hex) < 0)
-			return fail(err, errsize, -EINVAL,
-				    "The OCI manifest has a bad layer digest");
+			return errmsg_set(err, errsize, -EINVAL,
+					  "The OCI manifest has a bad layer digest");
 		r = add_layer(plan, member, hex);
 		if (r < 0)
-			return fail(err, errsize, r == -E2BIG ? -EINVAL : r,
-				    "The image has more than %d layers", MAX_LAYERS);
+			return errmsg_set(err, errsize, r == -E2BIG ? -EINVAL : r,
+					  "The image has more than %d layers", MAX_LAYERS);
 	}
 	if (blob_member(json_object_get_string(get(desc, "digest", json_type_string)), member,
 			sizeof(member), hex) < 0)
-		return fail(err, errsize, -EINVAL, "The OCI manifest has a bad config digest");
+		return errmsg_set(err, errsize, -EINVAL,
+				  "The OCI manifest has a bad config digest");
 	return apply_config(f, member, plan, err, errsize);
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "jsonutil.h"
 #include "fileio.h"
 #include "layer-store.h"
 #include "names.h"
@@ -77,11 +78,6 @@ static int64_t int_from(json_object *o, const char *key)
 	json_object *v;
 
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static void json_putp(json_object **o)
-{
-	json_object_put(*o);
 }
 
 int image_load(const struct engine_paths *p, const char *name, struct image *ret_img)

@@ -8,15 +8,10 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "jsonutil.h"
 #include "fileio.h"
 
 #define STORE_MAX_FILE (1024 * 1024)
-
-static inline void json_putp(json_object **o)
-{
-	json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
 
 void config_clear(struct container_config *cfg)
 {
