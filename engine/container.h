@@ -178,3 +178,7 @@ uint64_t container_root_generation(const struct container *c);
 
 /* Its address on its network while it runs ("" otherwise), newline-terminated. */
 int container_ip(struct engine *e, const struct container *c, struct strbuf *out);
+
+/* The `info` file: "KEY VALUE" lines about the daemon and the host (cgroup mode, the
+ * controllers delegated to ctrfs, counts of containers, images, networks). */
+int engine_info(struct engine *e, struct strbuf *out);

@@ -397,3 +397,34 @@ void engine_free(struct engine *e)
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
+
+int engine_info(struct engine *e, struct strbuf *out)
+{
+	static const char *const controllers[] = {"memory", "cpu", "cpuset", "pids", "freezer"};
+	enum cgroup_mode mode = CGROUP_MODE_V1;
+	size_t running = 0, images = 0, networks = 0;
+	char **names = NULL;
+	int r;
+
+	for (struct container *c = e->containers; c; c = c->next)
+		running += c->st.status == STATUS_RUNNING;
+	if (image_list(&e->paths, &names) == 0) {
+		while (names[images])
+			images++;
+		image_names_free(names);
+	}
+	for (struct network *n = network_next(e, NULL); n; n = network_next(e, n))
+		networks++;
+	cgroup_detect_mode(CGROUP_ROOT, &mode);
+	r = strbuf_addf(out,
+			"version %s\ncgroup_mode %s\nstate_dir %s\ndata_dir %s\n"
+			"default_network %s\ncontainers %zu\nrunning %zu\nimages %zu\n"
+			"networks %zu\ncontrollers",
+			CTRFS_VERSION, cgroup_mode_name(mode), e->paths.state_dir,
+			e->paths.data_dir, e->default_network, engine_container_count(e), running,
+			images, networks);
+	for (size_t i = 0; i < ARRAY_SIZE(controllers) && r == 0; i++)
+		if (cgroup_controller_available(CGROUP_ROOT, controllers[i]))
+			r = strbuf_addf(out, " %s", controllers[i]);
+	return r < 0 ? r : strbuf_add(out, "\n", 1);
+}

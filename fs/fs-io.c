@@ -233,6 +233,8 @@ static int build_snapshot(struct fs *fs, struct open_file *of)
 	strbuf_free(&of->snap);
 	if (of->kind == FILE_VERSION)
 		return strbuf_addf(&of->snap, "ctrfs %s\n", CTRFS_VERSION);
+	if (of->kind == FILE_INFO)
+		return engine_info(fs->engine, &of->snap);
 	if (of->kind == FILE_IMAGES_CTL || of->kind == FILE_IMAGES_ERROR ||
 	    of->kind == FILE_IMAGE_INFO)
 		return images_snapshot(fs, of);

@@ -92,6 +92,7 @@ static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 		fixed_attr(fs, st, S_IFDIR | 0755, 5);
 		return 0;
 	case INO_VERSION:
+	case INO_INFO:
 		fixed_attr(fs, st, S_IFREG | 0444, 1);
 		return 0;
 	case INO_CONTAINERS:
@@ -162,6 +163,8 @@ static fuse_ino_t lookup_ino(struct fs *fs, fuse_ino_t parent, const char *name)
 	if (parent == INO_ROOT) {
 		if (!strcmp(name, "version"))
 			return INO_VERSION;
+		if (!strcmp(name, "info"))
+			return INO_INFO;
 		if (!strcmp(name, "containers"))
 			return INO_CONTAINERS;
 		if (!strcmp(name, "images"))
@@ -363,6 +366,8 @@ static int build_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct s
 	if (ino == INO_ROOT) {
 		if (r == 0)
 			r = fs_dir_add(req, sb, "version", INO_VERSION, S_IFREG);
+		if (r == 0)
+			r = fs_dir_add(req, sb, "info", INO_INFO, S_IFREG);
 		if (r == 0)
 			r = fs_dir_add(req, sb, "containers", INO_CONTAINERS, S_IFDIR);
 		if (r == 0)
@@ -667,8 +672,8 @@ static int open_file(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct fuse_
 	of->log_fd = -EBADF;
 	of->fs = fs;
 	of->nonblock = fi->flags & O_NONBLOCK;
-	if (ino == INO_VERSION) {
-		of->kind = FILE_VERSION;
+	if (ino == INO_VERSION || ino == INO_INFO) {
+		of->kind = ino == INO_VERSION ? FILE_VERSION : FILE_INFO;
 		return acc == O_RDONLY ? 0 : -EACCES;
 	}
 	if (ino_is_exec(ino))

@@ -15,6 +15,7 @@ enum {
 	INO_IMAGES_CTL,
 	INO_IMAGES_ERROR,
 	INO_NETWORKS,
+	INO_INFO,
 };
 
 /* Ranges of inode numbers, one per kind of object (see the helpers below). */
@@ -32,6 +33,7 @@ enum file_kind {
 	FILE_LOGS_NOW,
 	FILE_WAIT,
 	FILE_VERSION,
+	FILE_INFO,	  /* host facts: cgroup mode, counts */
 	FILE_EXEC_NEW,	  /* exec/new: reading makes a session */
 	FILE_EXEC_CMD,	  /* exec/N/cmd: writing starts the command */
 	FILE_EXEC_ENV,	  /* exec/N/env: extra KEY=VALUE lines */

@@ -139,6 +139,13 @@ assert_match "$RFC3339" "$(cat "$C/c4/started")" "started while running"
 echo 'kill KILL' >"$C/c4/ctl"
 assert_eq 137 "$(ctr_wait c4)" "wait after kill KILL"
 
+step "info: daemon and host facts, counts"
+info=$(cat "$MNT/info")
+assert_match '(^|'$'\n'')cgroup_mode (v1|hybrid|v2)'$'\n' "$info" "cgroup_mode in info"
+assert_match $'\n''containers [0-9]+'$'\n' "$info" "containers in info"
+assert_match $'\n''images [1-9][0-9]*'$'\n' "$info" "images in info (busybox at least)"
+assert_eq "$(ls "$C" | wc -l)" "$(sed -n 's/^containers //p' <<<"$info")" "info counts the containers"
+
 ctr_rm_all
 leak_check
 pass
