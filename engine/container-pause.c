@@ -78,6 +78,7 @@ int container_pause(struct engine *e, struct container *c)
 	if (r < 0)
 		return r;
 	c->paused = true;
+	events_emit(e, "container", c->cfg.name, "pause");
 	marker_path(e, c, path, sizeof(path));
 	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
 	return 0;
@@ -91,6 +92,7 @@ int container_resume(struct engine *e, struct container *c)
 	if (r < 0)
 		return r;
 	c->paused = false;
+	events_emit(e, "container", c->cfg.name, "resume");
 	marker_path(e, c, path, sizeof(path));
 	unlink(path);
 	return 0;

@@ -190,6 +190,8 @@ static void container_stopped(struct engine *e, struct container *c)
 		store_state_save(&e->paths, c->cfg.name, &c->st);
 	}
 	c->stopped = true;
+	events_emit(e, "container", c->cfg.name, "exit %d%s", c->st.exitcode,
+		    c->st.oom_killed ? " oom" : "");
 	if (c->st.error[0])
 		snprintf(c->error, sizeof(c->error), "%s", c->st.error);
 	container_exec_standby_stop(e, c);
@@ -255,6 +257,7 @@ static void report_line(struct engine *e, struct container *c, const char *line)
 	if (!strcmp(line, "ok")) {
 		container_refresh(e, c);
 		container_exec_standby(e, c);
+		events_emit(e, "container", c->cfg.name, "start %d", (int) c->st.pid);
 	} else if (!strncmp(line, "err ", 4)) {
 		char *msg;
 		result = -(int) strtol(line + 4, &msg, 10);
@@ -267,8 +270,10 @@ static void report_line(struct engine *e, struct container *c, const char *line)
 		result = -EIO;
 		container_set_error(c, "The monitor of %s died before reporting", c->cfg.name);
 	}
-	if (result < 0)
+	if (result < 0) {
 		network_detach(e, c); /* it never ran: give back its address and ports */
+		events_emit(e, "container", c->cfg.name, "start-failed %d", -result);
+	}
 	complete_ops(&c->run_ops, result);
 	engine_standby_refill(e); /* off the critical path: this run has its answer */
 	if (result < 0)

@@ -194,6 +194,7 @@ int container_create(struct engine *e, const char *name, uid_t uid, gid_t gid, m
 	}
 	c->next = e->containers;
 	e->containers = c;
+	events_emit(e, "container", name, "create");
 	*ret = c;
 	return 0;
 fail:
@@ -234,6 +235,7 @@ int container_remove(struct engine *e, struct container *c)
 	if (*pp)
 		*pp = c->next;
 	c->st.status = STATUS_EXITED;
+	events_emit(e, "container", c->cfg.name, "remove");
 	container_wake_all(c, false);
 	container_free(c);
 	return 0;

@@ -5,6 +5,9 @@
 
 #include "container.h"
 #define STANDBY_MONITORS 2
+#define EVENT_LINE_MAX 256
+
+#include "events.h"
 
 #include "exec.h"
 #include "paths.h"
@@ -97,6 +100,9 @@ struct engine {
 	struct network *networks;
 	uint64_t next_network_slot;
 	struct reaper *reapers; /* monitors finishing a run nobody follows any more */
+	char events[EVENTS_RING][EVENT_LINE_MAX]; /* the events stream (events.c) */
+	uint64_t events_seq;
+	struct container_waiter *event_waiters;
 	uint64_t next_reaper;
 	/* A monitor started ahead of time, waiting for a container (see monitor_spawn). */
 	struct standby {

@@ -317,6 +317,7 @@ int network_create(struct engine *e, const char *name, struct network **ret, cha
 	n->slot = ++e->next_network_slot;
 	n->next = e->networks;
 	e->networks = n;
+	events_emit(e, "network", name, "create");
 	*ret = n;
 	return 0;
 undo:
@@ -358,6 +359,7 @@ int network_remove(struct engine *e, struct network *n)
 		;
 	if (*pp)
 		*pp = n->next;
+	events_emit(e, "network", n->name, "remove");
 	net_free(n);
 	return 0;
 }

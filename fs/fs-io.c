@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "ctl.h"
+#include "events.h"
 #include "fs-internal.h"
 #include "log.h"
 
@@ -64,7 +65,9 @@ static void on_interrupt(fuse_req_t req, void *data)
 	if (p) {
 		struct container *c = engine_container_by_slot(fs->engine, p->slot);
 		park_unlink(fs, p);
-		if (c && p->kind == PARK_READ)
+		if (p->kind == PARK_READ && p->of->kind == FILE_EVENTS)
+			events_waiter_del(fs->engine, &p->w);
+		else if (c && p->kind == PARK_READ)
 			container_waiter_del(c, &p->w);
 		if (c && p->kind == PARK_CTL)
 			container_cancel(fs->engine, c, p);
@@ -169,11 +172,31 @@ static bool is_wait_kind(enum file_kind k)
 
 static bool is_stream_kind(enum file_kind k)
 {
-	return k == FILE_LOGS || k == FILE_LOGS_NOW || k == FILE_EXEC_OUTPUT || is_wait_kind(k);
+	return k == FILE_LOGS || k == FILE_LOGS_NOW || k == FILE_EXEC_OUTPUT || k == FILE_EVENTS ||
+	       is_wait_kind(k);
+}
+
+/* Serve a read of `events`: what happened since this reader's position, or wait. */
+static int serve_events(struct fs *fs, fuse_req_t req, struct open_file *of, size_t size)
+{
+	char buf[64 * 1024];
+	size_t n = events_read(fs->engine, &of->pos, buf, size < sizeof(buf) ? size : sizeof(buf));
+
+	if (n > 0) {
+		fuse_reply_buf(req, buf, n);
+		return 1;
+	}
+	if (of->nonblock) {
+		fuse_reply_err(req, EAGAIN);
+		return 1;
+	}
+	return 0;
 }
 
 static int serve_stream(struct fs *fs, struct park *p)
 {
+	if (p->of->kind == FILE_EVENTS)
+		return serve_events(fs, p->req, p->of, p->size);
 	if (is_wait_kind(p->of->kind))
 		return serve_wait(fs, p->req, p->of, p->size, p->off);
 	return serve_log(fs, p->req, p->of, p->size, p->off);
@@ -189,6 +212,10 @@ static void on_wake(struct container_waiter *w)
 	if (serve_stream(fs, p)) {
 		park_unlink(fs, p);
 		free(p);
+		return;
+	}
+	if (p->of->kind == FILE_EVENTS) {
+		events_waiter_add(fs->engine, &p->w);
 		return;
 	}
 	c = engine_container_by_slot(fs->engine, p->slot);
@@ -223,7 +250,10 @@ static void park_read(struct fs *fs, fuse_req_t req, struct open_file *of, size_
 		.off = off,
 	};
 	park_link(fs, p);
-	container_waiter_add(c, &p->w);
+	if (of->kind == FILE_EVENTS)
+		events_waiter_add(fs->engine, &p->w);
+	else
+		container_waiter_add(c, &p->w);
 }
 
 static int build_snapshot(struct fs *fs, struct open_file *of)
@@ -273,8 +303,8 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
 {
 	struct open_file *of = (struct open_file *) (uintptr_t) fi->fh;
 	struct fs *fs = of->fs;
-	bool streams =
-		of->kind == FILE_LOGS || of->kind == FILE_EXEC_OUTPUT || is_wait_kind(of->kind);
+	bool streams = of->kind == FILE_LOGS || of->kind == FILE_EXEC_OUTPUT ||
+		       of->kind == FILE_EVENTS || is_wait_kind(of->kind);
 	int r = 0;
 
 	(void) ino;
@@ -356,9 +386,11 @@ static void commit_run(void *arg)
 		fuse_reply_err(cr->req, -fs_fail(c, r));
 	else
 		fuse_reply_write(cr->req, cr->size);
-	if (r == 0)
+	if (r == 0) {
 		log_info("Committed %s to image %s", c ? container_config(c)->name : "?",
 			 cr->image);
+		events_emit(cr->fs->engine, "image", cr->image, "commit");
+	}
 	engine_unlock(cr->fs->engine);
 	commit_job_free(cr->job);
 	free(cr);
@@ -609,6 +641,18 @@ void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct f
 	} else if (of->kind == FILE_WAIT && c) {
 		if (!container_is_active(c) && container_state(c)->status == STATUS_EXITED)
 			revents = POLLIN;
+	} else if (of->kind == FILE_EVENTS) {
+		if (of->pos < events_head(fs->engine)) {
+			revents = POLLIN;
+		} else if (ph) {
+			if (of->ph)
+				fuse_pollhandle_destroy(of->ph);
+			of->ph = ph;
+			ph = NULL;
+			events_waiter_del(fs->engine, &of->poll_waiter);
+			of->poll_waiter = (struct container_waiter){.wake = on_poll_wake};
+			events_waiter_add(fs->engine, &of->poll_waiter);
+		}
 	} else if (of->kind == FILE_EXEC_STATUS && c) {
 		if (!container_exec_exists(c, of->session) ||
 		    container_exec_done(c, of->session, &code))
@@ -640,7 +684,9 @@ void fs_forget_open(struct fs *fs, struct open_file *of)
 {
 	struct container *c = engine_container_by_slot(fs->engine, of->slot);
 
-	if (c)
+	if (of->kind == FILE_EVENTS)
+		events_waiter_del(fs->engine, &of->poll_waiter);
+	else if (c)
 		container_waiter_del(c, &of->poll_waiter);
 	if (of->ph) {
 		fuse_pollhandle_destroy(of->ph);
@@ -651,7 +697,9 @@ void fs_forget_open(struct fs *fs, struct open_file *of)
 		if (p->of != of || p->kind != PARK_READ)
 			continue;
 		park_unlink(fs, p);
-		if (c)
+		if (of->kind == FILE_EVENTS)
+			events_waiter_del(fs->engine, &p->w);
+		else if (c)
 			container_waiter_del(c, &p->w);
 		fuse_reply_err(p->req, EINTR);
 		free(p);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "events.h"
 #include "fs-internal.h"
 #include "log.h"
 #include <linux/fuse.h>
@@ -93,6 +94,7 @@ static int fill_attr(struct fs *fs, fuse_ino_t ino, struct stat *st)
 		return 0;
 	case INO_VERSION:
 	case INO_INFO:
+	case INO_EVENTS:
 		fixed_attr(fs, st, S_IFREG | 0444, 1);
 		return 0;
 	case INO_CONTAINERS:
@@ -165,6 +167,8 @@ static fuse_ino_t lookup_ino(struct fs *fs, fuse_ino_t parent, const char *name)
 			return INO_VERSION;
 		if (!strcmp(name, "info"))
 			return INO_INFO;
+		if (!strcmp(name, "events"))
+			return INO_EVENTS;
 		if (!strcmp(name, "containers"))
 			return INO_CONTAINERS;
 		if (!strcmp(name, "images"))
@@ -368,6 +372,8 @@ static int build_listing(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct s
 			r = fs_dir_add(req, sb, "version", INO_VERSION, S_IFREG);
 		if (r == 0)
 			r = fs_dir_add(req, sb, "info", INO_INFO, S_IFREG);
+		if (r == 0)
+			r = fs_dir_add(req, sb, "events", INO_EVENTS, S_IFREG);
 		if (r == 0)
 			r = fs_dir_add(req, sb, "containers", INO_CONTAINERS, S_IFDIR);
 		if (r == 0)
@@ -672,6 +678,11 @@ static int open_file(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct fuse_
 	of->log_fd = -EBADF;
 	of->fs = fs;
 	of->nonblock = fi->flags & O_NONBLOCK;
+	if (ino == INO_EVENTS) {
+		of->kind = FILE_EVENTS;
+		of->pos = events_head(fs->engine); /* from now on, as `docker events` */
+		return (fi->flags & O_ACCMODE) == O_RDONLY ? 0 : -EACCES;
+	}
 	if (ino == INO_VERSION || ino == INO_INFO) {
 		of->kind = ino == INO_VERSION ? FILE_VERSION : FILE_INFO;
 		return acc == O_RDONLY ? 0 : -EACCES;
@@ -742,7 +753,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	/* Synthetic content: no page cache, so a size of 0 still reads, and reads see now. */
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
-	if (of->kind == FILE_WAIT || of->kind == FILE_EXEC_STATUS || of->kind == FILE_EXEC_STDIN)
+	if (of->kind == FILE_WAIT || of->kind == FILE_EXEC_STATUS || of->kind == FILE_EXEC_STDIN ||
+	    of->kind == FILE_EVENTS)
 		fi->nonseekable = 1;
 	fi->fh = (uint64_t) (uintptr_t) of;
 	if (of->kind == FILE_CTL) {

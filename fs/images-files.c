@@ -17,6 +17,7 @@
 
 #include "cleanup.h"
 #include "cmdline.h"
+#include "events.h"
 #include "fs-internal.h"
 #include "image-export.h"
 #include "image-import.h"
@@ -371,6 +372,8 @@ int images_rmdir(struct fs *fs, const char *name)
 	r = image_delete(p, name);
 	if (r < 0)
 		set_error(fs, "Cannot delete %s: %s", name, strerror(-r));
+	else
+		events_emit(fs->engine, "image", name, "remove");
 	return r;
 }
 
@@ -394,6 +397,8 @@ static void import_run(void *arg)
 		set_error(j->fs, "Cannot import %s: %s", j->name, err[0] ? err : strerror(-r));
 	else
 		log_info("Imported image %s from %s", j->name, j->path);
+	if (r == 0)
+		events_emit(j->fs->engine, "image", j->name, "import");
 	if (j->in)
 		j->in->imported = true;
 	engine_unlock(j->fs->engine);

@@ -16,6 +16,7 @@ enum {
 	INO_IMAGES_ERROR,
 	INO_NETWORKS,
 	INO_INFO,
+	INO_EVENTS,
 };
 
 /* Ranges of inode numbers, one per kind of object (see the helpers below). */
@@ -34,6 +35,7 @@ enum file_kind {
 	FILE_WAIT,
 	FILE_VERSION,
 	FILE_INFO,	  /* host facts: cgroup mode, counts */
+	FILE_EVENTS,	  /* one line per state change; a read at the end waits for the next */
 	FILE_EXEC_NEW,	  /* exec/new: reading makes a session */
 	FILE_EXEC_CMD,	  /* exec/N/cmd: writing starts the command */
 	FILE_EXEC_ENV,	  /* exec/N/env: extra KEY=VALUE lines */
