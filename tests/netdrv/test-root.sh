@@ -51,7 +51,18 @@ mkns() { touch "$T/ns-$1" && unshare --net="$T/ns-$1" true; }
 inns() { ns=$1; shift; nsenter --net="$T/ns-$ns" "$@"; }
 veths() { ip -o link show type veth | wc -l; }
 # a one-shot tcp server in NS on PORT writing what it receives to FILE
-serve() { inns "$1" timeout 5 busybox nc -l -p "$2" >"$3" & PIDS="$PIDS $!"; sleep 0.3; }
+serve() {
+	inns "$1" timeout 5 busybox nc -l -p "$2" >"$3" &
+	PIDS="$PIDS $!"
+	# until the listener is there (a fixed sleep was too short on a busy machine)
+	local hex i
+	hex=$(printf '%04X' "$2")
+	for i in $(seq 50); do
+		# busybox nc listens on a v6 socket (dual stack): look in both tables
+		inns "$1" grep -qs ":$hex [0-9A-F]*:0000 0A " /proc/net/tcp /proc/net/tcp6 && return 0
+		sleep 0.1
+	done
+}
 # send TEXT to ADDR PORT over tcp (from the test's own namespace unless NS is given)
 send() { printf '%s\n' "$3" | busybox nc -w 2 "$1" "$2"; }
 send_from() { ns=$1; shift; printf '%s\n' "$3" | inns "$ns" busybox nc -w 2 "$1" "$2"; }
