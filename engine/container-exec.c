@@ -39,19 +39,6 @@ static void output_path(struct engine *e, const struct container *c, unsigned id
 	paths_container_state(&e->paths, c->cfg.name, leaf, buf, size);
 }
 
-static void wake_session(struct container *c, unsigned id, bool exit_too)
-{
-	struct container_waiter *w = c->waiters, *next;
-
-	for (; w; w = next) {
-		next = w->next;
-		if (w->session != id || (w->kind == WAITER_EXIT && !exit_too))
-			continue;
-		container_waiter_del(c, w);
-		w->wake(w);
-	}
-}
-
 static void session_free(struct engine *e, struct container *c, struct exec_session *s)
 {
 	char path[PATH_MAX];
@@ -450,14 +437,14 @@ void container_exec_event(struct engine *e, struct container *c, unsigned id, en
 		inotify_rm_watch(e->inotify_fd, s->out_wd);
 		s->out_wd = -1;
 	}
-	wake_session(c, id, true);
+	container_wake_session(c, id, true);
 }
 
 void container_exec_output_grew(struct container *c, int wd)
 {
 	for (struct exec_session *s = c->sessions; s; s = s->next)
 		if (s->out_wd == wd && wd >= 0)
-			wake_session(c, s->id, false);
+			container_wake_session(c, s->id, false);
 }
 
 int container_exec_output_open(struct engine *e, const struct container *c, unsigned id)
@@ -510,7 +497,7 @@ int container_exec_remove(struct engine *e, struct container *c, unsigned id)
 		return -EBUSY;
 	}
 	*pp = s->next;
-	wake_session(c, id, true);
+	container_wake_session(c, id, true);
 	session_free(e, c, s);
 	return 0;
 }
@@ -526,7 +513,7 @@ void container_exec_free_all(struct engine *e, struct container *c)
 			process_signal(s->pidfd, SIGKILL);
 			waitid(P_PIDFD, (id_t) s->pidfd, &info, WEXITED);
 		}
-		wake_session(c, s->id, true);
+		container_wake_session(c, s->id, true);
 		start_settled(s);
 		session_free(e, c, s);
 	}

@@ -225,8 +225,7 @@ void container_hand_off_monitor(struct engine *e, struct container *c)
 	snprintf(r->cgroup, sizeof(r->cgroup), "%s", c->st.cgroup);
 	r->next = e->reapers;
 	e->reapers = r;
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (r->id << EV_SLOT_SHIFT) | EV_REAP};
-	epoll_ctl(e->epfd, EPOLL_CTL_ADD, r->pidfd, &ev);
+	engine_watch_id(e, r->pidfd, r->id, 0, EV_REAP, EPOLLIN);
 }
 
 void container_exited(struct engine *e, struct container *c)

@@ -259,18 +259,23 @@ int container_set_owner(struct engine *e, struct container *c, uid_t uid, gid_t 
 	return r;
 }
 
-void container_log_grew(struct engine *e, struct container *c)
+void container_wake_session(struct container *c, unsigned session, bool exit_too)
 {
 	struct container_waiter *w = c->waiters, *next;
 
-	(void) e;
 	for (; w; w = next) {
 		next = w->next;
-		if (w->kind != WAITER_LOG || w->session)
+		if (w->session != session || (w->kind == WAITER_EXIT && !exit_too))
 			continue;
 		container_waiter_del(c, w);
 		w->wake(w);
 	}
+}
+
+void container_log_grew(struct engine *e, struct container *c)
+{
+	(void) e;
+	container_wake_session(c, 0, false);
 }
 
 int container_log_size(struct engine *e, const struct container *c, uint64_t *ret)

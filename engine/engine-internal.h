@@ -119,6 +119,9 @@ struct standby *engine_standby_take(struct engine *e);
 int engine_watch(struct engine *e, int fd, struct container *c, enum event_kind kind);
 int engine_watch_session(struct engine *e, int fd, struct container *c, unsigned session,
 			 enum event_kind kind, uint32_t events);
+/* The same with an object's id in the slot bits (a container's slot, a reaper's id). */
+int engine_watch_id(struct engine *e, int fd, uint64_t id, unsigned session, enum event_kind kind,
+		    uint32_t events);
 
 /* An exec helper of session ID reported or exited. */
 void container_exec_event(struct engine *e, struct container *c, unsigned id, enum event_kind kind);
@@ -165,3 +168,6 @@ void container_log_grew(struct engine *e, struct container *c);
 struct container *container_alloc(struct engine *e);
 void container_free(struct container *c);
 void container_wake_all(struct container *c, bool exit_only);
+/* Wake the waiters of SESSION (0: the container itself): readers of its output always, those
+ * waiting for its exit only with EXIT_TOO. */
+void container_wake_session(struct container *c, unsigned session, bool exit_too);

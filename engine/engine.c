@@ -68,15 +68,21 @@ int engine_watch(struct engine *e, int fd, struct container *c, enum event_kind 
 	return engine_watch_session(e, fd, c, 0, kind, EPOLLIN);
 }
 
-int engine_watch_session(struct engine *e, int fd, struct container *c, unsigned session,
-			 enum event_kind kind, uint32_t events)
+int engine_watch_id(struct engine *e, int fd, uint64_t id, unsigned session, enum event_kind kind,
+		    uint32_t events)
 {
 	struct epoll_event ev = {
 		.events = events,
-		.data.u64 = ((c ? c->slot : 0) << EV_SLOT_SHIFT) | ((uint64_t) session << 8) | kind,
+		.data.u64 = (id << EV_SLOT_SHIFT) | ((uint64_t) session << 8) | kind,
 	};
 
 	return epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? negerrno() : 0;
+}
+
+int engine_watch_session(struct engine *e, int fd, struct container *c, unsigned session,
+			 enum event_kind kind, uint32_t events)
+{
+	return engine_watch_id(e, fd, c ? c->slot : 0, session, kind, events);
 }
 
 void engine_unwatch(struct engine *e, int fd)

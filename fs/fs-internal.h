@@ -79,7 +79,6 @@ void images_create(fuse_req_t req, struct fs *fs, const char *name, mode_t mode,
 		   struct fuse_file_info *fi);
 void images_write(fuse_req_t req, struct fs *fs, struct open_file *of, const char *buf, size_t size,
 		  off_t off);
-void images_read(fuse_req_t req, struct open_file *of, size_t size, off_t off);
 /* close() of a file copied in: import it (answered later). Engine lock NOT held. */
 void images_flush(fuse_req_t req, struct fs *fs, struct open_file *of);
 void images_release(struct fs *fs, struct open_file *of);
@@ -119,6 +118,9 @@ int networks_snapshot(struct fs *fs, struct open_file *of);
 int networks_write(struct fs *fs, struct open_file *of, const char *buf, size_t size);
 int networks_mkdir(struct fs *fs, const char *name, fuse_ino_t *ret);
 int networks_rmdir(struct fs *fs, const char *name);
+
+/* Answer a read with a pread of FD (real files: root/, exports, files copied in). */
+void fs_reply_pread(fuse_req_t req, int fd, size_t size, off_t off);
 
 /* Record a failure on the container and in the daemon log; returns R for chaining. */
 int fs_fail(struct container *c, int r);

@@ -52,6 +52,44 @@ static void park_unlink(struct fs *fs, struct park *p)
 		p->next->prev = p->prev;
 }
 
+/* A write's answer: its errno, or the whole count. */
+static void reply_result(fuse_req_t req, size_t size, int r)
+{
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, size);
+}
+
+/* After a long verb was asked for with park P: keep P for its answer, or answer now. */
+static void ctl_started(struct fs *fs, fuse_req_t req, struct container *c, struct park *p, int r,
+			size_t size)
+{
+	if (r == CONTAINER_PENDING) {
+		park_link(fs, p);
+		return;
+	}
+	free(p);
+	reply_result(req, size, fs_fail(c, r));
+}
+
+/* A pread of FD answering REQ: a real file's bytes (root/, an export, a file copied in). */
+void fs_reply_pread(fuse_req_t req, int fd, size_t size, off_t off)
+{
+	_cleanup_free_ char *buf = malloc(size ? size : 1);
+	ssize_t n;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = pread(fd, buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_buf(req, buf, (size_t) n);
+}
+
 /* The reader went away (Ctrl-C): answer EINTR. Called by libfuse, maybe from inside
  * fuse_req_interrupt_func(), so never with the engine lock held by the caller. */
 static void on_interrupt(fuse_req_t req, void *data)
@@ -309,7 +347,7 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
 
 	(void) ino;
 	if (of->kind == FILE_ROOT) {
-		images_read(req, of, size, off); /* a plain pread of the real file */
+		fs_reply_pread(req, of->log_fd, size, off);
 		return;
 	}
 	if (streams)
@@ -324,7 +362,7 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
 	}
 	if (of->kind == FILE_IMAGE_EXPORT || of->kind == FILE_INCOMING) {
 		engine_unlock(fs->engine);
-		images_read(req, of, size, off);
+		fs_reply_pread(req, of->log_fd, size, off);
 		return;
 	}
 	/* Everything else is a snapshot made at offset 0, so `cat` sees one consistent view. */
@@ -443,11 +481,7 @@ static void write_ctl(struct fs *fs, fuse_req_t req, struct container *c, const 
 		r = cmd.verb == CTL_KILL    ? container_kill(fs->engine, c, cmd.sig)
 		    : cmd.verb == CTL_PAUSE ? container_pause(fs->engine, c)
 					    : container_resume(fs->engine, c);
-		r = fs_fail(c, r);
-		if (r < 0)
-			fuse_reply_err(req, -r);
-		else
-			fuse_reply_write(req, size);
+		reply_result(req, size, fs_fail(c, r));
 		return;
 	}
 	if (cmd.verb == CTL_COMMIT) {
@@ -472,16 +506,9 @@ static void write_ctl(struct fs *fs, fuse_req_t req, struct container *c, const 
 		r = container_restart(fs->engine, c, cmd.secs, on_ctl_done, p);
 		break;
 	}
-	if (r == CONTAINER_PENDING) {
-		park_link(fs, p);
+	if (r == CONTAINER_PENDING)
 		log_info("%s: %.*s", container_config(c)->name, (int) strcspn(buf, "\n"), buf);
-		return;
-	}
-	free(p);
-	if (r < 0)
-		fuse_reply_err(req, -fs_fail(c, r));
-	else
-		fuse_reply_write(req, size);
+	ctl_started(fs, req, c, p, r, size);
 }
 
 static void write_config(struct fs *fs, fuse_req_t req, struct open_file *of, struct container *c,
@@ -512,20 +539,9 @@ static void write_config(struct fs *fs, fuse_req_t req, struct open_file *of, st
 	else if (r == 0)
 		r = container_config_set(fs->engine, c, (enum container_key) of->file->key,
 					 of->wbuf.data, of->wbuf.len);
-	if (r < 0) {
-		of->wbuf.len = keep;
-		fuse_reply_err(req, -fs_fail(c, r));
-		return;
-	}
-	fuse_reply_write(req, size);
-}
-
-static void reply_result(fuse_req_t req, size_t size, int r)
-{
 	if (r < 0)
-		fuse_reply_err(req, -r);
-	else
-		fuse_reply_write(req, size);
+		of->wbuf.len = keep;
+	reply_result(req, size, fs_fail(c, r));
 }
 
 static void on_ctl_done(void *data, int result);
@@ -543,15 +559,7 @@ static void write_exec_cmd(struct fs *fs, fuse_req_t req, struct open_file *of, 
 	}
 	*p = (struct park){.fs = fs, .req = req, .kind = PARK_CTL, .slot = of->slot, .size = size};
 	r = container_exec_start(fs->engine, c, of->session, buf, size, on_ctl_done, p);
-	if (r == CONTAINER_PENDING) {
-		park_link(fs, p);
-		return;
-	}
-	free(p);
-	if (r < 0)
-		fuse_reply_err(req, -fs_fail(c, r));
-	else
-		fuse_reply_write(req, size);
+	ctl_started(fs, req, c, p, r, size);
 }
 
 static void write_exec_stdin(fuse_req_t req, struct open_file *of, struct container *c,

@@ -342,22 +342,6 @@ int images_open(fuse_req_t req, struct fs *fs, fuse_ino_t ino, struct fuse_file_
 	return 1;
 }
 
-void images_read(fuse_req_t req, struct open_file *of, size_t size, off_t off)
-{
-	_cleanup_free_ char *buf = malloc(size ? size : 1);
-	ssize_t n;
-
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	n = pread(of->log_fd, buf, size, off);
-	if (n < 0)
-		fuse_reply_err(req, errno);
-	else
-		fuse_reply_buf(req, buf, (size_t) n);
-}
-
 int images_rmdir(struct fs *fs, const char *name)
 {
 	const struct engine_paths *p = engine_paths(fs->engine);

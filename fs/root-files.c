@@ -254,16 +254,21 @@ static int lookup_child(struct fs *fs, struct rnode *parent, const char *name,
 	return n ? fill_entry(fs, n, e) : -ENOMEM;
 }
 
+/* PARENT's node, if it is live and NAME is one plain component (else BAD: ENOENT for a
+ * lookup, EINVAL for a change). */
+static int live_dir(struct fs *fs, fuse_ino_t parent, const char *name, int bad, struct rnode **ret)
+{
+	int r = live(fs, parent, ret);
+
+	return r < 0 ? r : bad_name(name) ? bad : 0;
+}
+
 int root_lookup(struct fs *fs, fuse_ino_t parent, const char *name, struct fuse_entry_param *e)
 {
 	struct rnode *p;
-	int r = live(fs, parent, &p);
+	int r = live_dir(fs, parent, name, -ENOENT, &p);
 
-	if (r < 0)
-		return r;
-	if (bad_name(name))
-		return -ENOENT;
-	return lookup_child(fs, p, name, e);
+	return r < 0 ? r : lookup_child(fs, p, name, e);
 }
 
 int root_getattr(struct fs *fs, fuse_ino_t ino, struct stat *st)
@@ -404,12 +409,10 @@ int root_make(struct fs *fs, const struct fuse_ctx *ctx, fuse_ino_t parent, cons
 	      mode_t mode, dev_t rdev, const char *link, struct fuse_entry_param *e)
 {
 	struct rnode *p;
-	int r = live(fs, parent, &p);
+	int r = live_dir(fs, parent, name, -EINVAL, &p);
 
 	if (r < 0)
 		return r;
-	if (bad_name(name))
-		return -EINVAL;
 	if (link)
 		r = symlinkat(link, p->fd, name);
 	else if (S_ISDIR(mode))
@@ -429,12 +432,10 @@ int root_create(struct fs *fs, const struct fuse_ctx *ctx, fuse_ino_t parent, co
 		mode_t mode, int flags, struct fuse_entry_param *e, int *ret_fd)
 {
 	struct rnode *p;
-	int r = live(fs, parent, &p), fd;
+	int r = live_dir(fs, parent, name, -EINVAL, &p), fd;
 
 	if (r < 0)
 		return r;
-	if (bad_name(name))
-		return -EINVAL;
 	fd = openat(p->fd, name, (flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC) & ~O_DIRECT,
 		    mode & 07777);
 	if (fd < 0)
@@ -452,12 +453,10 @@ int root_create(struct fs *fs, const struct fuse_ctx *ctx, fuse_ino_t parent, co
 int root_remove(struct fs *fs, fuse_ino_t parent, const char *name, bool dir)
 {
 	struct rnode *p;
-	int r = live(fs, parent, &p);
+	int r = live_dir(fs, parent, name, -EINVAL, &p);
 
 	if (r < 0)
 		return r;
-	if (bad_name(name))
-		return -EINVAL;
 	return unlinkat(p->fd, name, dir ? AT_REMOVEDIR : 0) < 0 ? negerrno() : 0;
 }
 
