@@ -18,6 +18,7 @@
 #include "engine-internal.h"
 #include "fileio.h"
 #include "image.h"
+#include "log.h"
 #include "cgroup.h"
 #include "monitor.h"
 #include "network.h"
@@ -190,6 +191,9 @@ static void adopt(struct engine *e, struct container *c)
 	container_refresh(e, c);
 }
 
+/* How long a restarted daemon waits for a run its predecessor left half-started. */
+#define START_WAIT_MS 10000
+
 static int load_all(struct engine *e)
 {
 	char dir[PATH_MAX];
@@ -217,6 +221,10 @@ static int load_all(struct engine *e)
 			closedir(d);
 			return -ENOMEM;
 		}
+		/* A monitor the last daemon started may still be setting up: read its outcome. */
+		if (store_start_wait(&e->paths, de->d_name, START_WAIT_MS) == -ETIMEDOUT)
+			log_error("container %s: its monitor is still starting it after %d ms",
+				  de->d_name, START_WAIT_MS);
 		if (store_config_load(&e->paths, de->d_name, &c->cfg) < 0 ||
 		    store_state_load(&e->paths, de->d_name, &c->st) < 0) {
 			/* Unreadable: keep it out of the tree rather than guess. */

@@ -546,6 +546,7 @@ int monitor_main(int argc, char **argv)
 	struct monitor m = {0};
 	struct container_state st = {0};
 	char **env[2] = {NULL, NULL}, name[128] = "";
+	_cleanup_close_ int start_lock = -EBADF;
 	pid_t init;
 	int r;
 
@@ -569,6 +570,12 @@ int monitor_main(int argc, char **argv)
 		snprintf(name, sizeof(name), "%s", argv[4]);
 	}
 
+	start_lock = store_start_lock(&m.paths, name);
+	if (start_lock < 0) {
+		report_line("err %d Cannot lock the state of %s: %s\n", -start_lock, name,
+			    strerror(-start_lock));
+		return 1;
+	}
 	r = store_config_load(&m.paths, name, &m.cfg);
 	if (r < 0) {
 		if (m.in_cgroup && m.cgroup && cgroup_leave(m.cgroup, getpid()) == 0)
@@ -589,6 +596,7 @@ int monitor_main(int argc, char **argv)
 		report_line("err %d %s\n", -init, m.error[0] ? m.error : strerror(-init));
 		return 1;
 	}
+	closep(&start_lock); /* the run's state is saved: a restarted daemon may read it now */
 	if (init > 0) {
 		int code = wait_exit(init);
 		cleanup(&m);

@@ -1,11 +1,15 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "jsonutil.h"
@@ -385,6 +389,45 @@ int store_state_load(const struct engine_paths *p, const char *name, struct cont
 	if (r < 0)
 		return r;
 	return store_state_from_json(text, ret_st);
+}
+
+static int open_state_dir(const struct engine_paths *p, const char *name)
+{
+	char dir[PATH_MAX];
+	int r = paths_container_state(p, name, NULL, dir, sizeof(dir));
+
+	if (r < 0)
+		return r;
+	r = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return r < 0 ? negerrno() : r;
+}
+
+int store_start_lock(const struct engine_paths *p, const char *name)
+{
+	_cleanup_close_ int fd = open_state_dir(p, name);
+
+	if (fd < 0)
+		return fd;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return negerrno();
+	return TAKE_FD(fd);
+}
+
+int store_start_wait(const struct engine_paths *p, const char *name, int timeout_ms)
+{
+	_cleanup_close_ int fd = open_state_dir(p, name);
+
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd; /* no run-state yet: it never ran */
+	for (int waited = 0; flock(fd, LOCK_SH | LOCK_NB) < 0; waited++) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return negerrno();
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		nanosleep(&(struct timespec){.tv_nsec = 1000 * 1000}, NULL);
+	}
+	return 0;
 }
 
 /* The endpoint file: its struct lives with the engine, its form here with the other files. */

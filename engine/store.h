@@ -72,6 +72,15 @@ int store_state_save(const struct engine_paths *p, const char *name,
 int store_state_load(const struct engine_paths *p, const char *name,
 		     struct container_state *ret_st);
 
+/* The start lock (flock on the container's run-state directory): a monitor holds it from
+ * before it loads the configuration until its run's state is saved (or the failed run is
+ * undone), so a daemon restarted meanwhile reads the run's outcome, not the state it is about
+ * to replace, and never starts the container a second time. Returns the fd to close. */
+int store_start_lock(const struct engine_paths *p, const char *name);
+/* Wait (at most TIMEOUT_MS) until no monitor holds NAME's start lock. -ETIMEDOUT if one still
+ * does: the caller reads the state anyway, as it would have without the lock. */
+int store_start_wait(const struct engine_paths *p, const char *name, int timeout_ms);
+
 /* Serialisation alone, for tests and fuzzing: JSON text <-> struct. */
 int store_config_to_json(const struct container_config *cfg, char **ret_text);
 int store_config_from_json(const char *text, struct container_config *ret_cfg);
