@@ -82,21 +82,30 @@ undo_link:
 	return r;
 }
 
-int bridge_delete(const char *name)
+/* Open a socket on the existing bridge NAME: -ENODEV if there is none, -EINVAL if NAME is not
+ * a valid name or not a bridge. */
+static int open_bridge(const char *name, struct nl_sock **ret_sock)
 {
-	_cleanup_nlsock_ struct nl_sock *sock = NULL;
 	int r;
 
 	if (!netlink_ifname_valid(name))
 		return -EINVAL;
-	r = netlink_open(-1, &sock);
+	r = netlink_open(-1, ret_sock);
 	if (r < 0)
 		return r;
-	r = check_is_bridge(sock, name);
+	r = check_is_bridge(*ret_sock, name);
+	return r == -EEXIST ? -EINVAL : r;
+}
+
+int bridge_delete(const char *name)
+{
+	_cleanup_nlsock_ struct nl_sock *sock = NULL;
+	int r = open_bridge(name, &sock);
+
 	if (r == -ENODEV)
 		return 0;
 	if (r < 0)
-		return r == -EEXIST ? -EINVAL : r;
+		return r;
 	r = netlink_link_delete(sock, name);
 	return r == -ENODEV ? 0 : r;
 }
@@ -104,17 +113,9 @@ int bridge_delete(const char *name)
 int bridge_ifindex(const char *name)
 {
 	_cleanup_nlsock_ struct nl_sock *sock = NULL;
-	int r;
+	int r = open_bridge(name, &sock);
 
-	if (!netlink_ifname_valid(name))
-		return -EINVAL;
-	r = netlink_open(-1, &sock);
-	if (r < 0)
-		return r;
-	r = check_is_bridge(sock, name);
-	if (r < 0)
-		return r == -EEXIST ? -EINVAL : r;
-	return netlink_ifindex(sock, name);
+	return r < 0 ? r : netlink_ifindex(sock, name);
 }
 
 int bridge_up(const char *name)
