@@ -255,6 +255,7 @@ static void report_line(struct engine *e, struct container *c, const char *line)
 	c->root_gen++; /* the monitor mounted the root anew */
 	if (!strcmp(line, "ok")) {
 		container_refresh(e, c);
+		network_started(e, c);
 		container_exec_standby(e, c);
 		events_emit(e, "container", c->cfg.name, "start %d", (int) c->st.pid);
 	} else if (!strncmp(line, "err ", 4)) {

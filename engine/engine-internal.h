@@ -81,7 +81,8 @@ struct container {
 	struct container_waiter *waiters;
 	struct exec_session *sessions;
 	unsigned next_session;
-	struct endpoint *ep;	       /* its place on a network while it runs (network.c) */
+	struct endpoint *ep; /* its place on a network while it runs (network.c) */
+	bool hosts_stale; /* its hosts file changed while its monitor was copying it (network.c) */
 	struct exec_child *exec_ready; /* an exec helper already in its cgroup and namespaces */
 };
 

@@ -540,25 +540,38 @@ static int write_hosts(struct engine *e, struct container *c)
 	return r;
 }
 
-/* Every running container on NETWORK learns the current set of names: its prepared file is
- * rewritten, then copied into its root (through its monitor's mount, resolving inside it). */
+/* Copy C's prepared hosts file into its root (through its monitor's mount, resolving inside
+ * it). A container not started yet is marked: its monitor may have copied the file already. */
+static void install_hosts(struct engine *e, struct container *c)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (c->st.status != STATUS_RUNNING || !overlay_is_mounted(c->st.rootfs)) {
+		c->hosts_stale = true;
+		return;
+	}
+	paths_container_state(&e->paths, c->cfg.name, NULL, dir, sizeof(dir));
+	fd = open(c->st.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		etcfiles_install(fd, dir, "hosts");
+		close(fd);
+	}
+}
+
+/* Every container on NETWORK learns the current set of names. */
 static void update_peers(struct engine *e, const char *network)
 {
-	for (struct container *c = e->containers; c; c = c->next) {
-		char dir[PATH_MAX], rootfs[PATH_MAX];
-		int fd;
+	for (struct container *c = e->containers; c; c = c->next)
+		if (c->ep && !strcmp(c->ep->network, network) && write_hosts(e, c) == 0)
+			install_hosts(e, c);
+}
 
-		if (!c->ep || strcmp(c->ep->network, network) || write_hosts(e, c) < 0)
-			continue;
-		paths_container_state(&e->paths, c->cfg.name, NULL, dir, sizeof(dir));
-		snprintf(rootfs, sizeof(rootfs), "%s", c->st.rootfs);
-		if (c->st.status != STATUS_RUNNING || !overlay_is_mounted(rootfs))
-			continue; /* not started yet: its monitor installs the file */
-		fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			etcfiles_install(fd, dir, "hosts");
-			close(fd);
-		}
+void network_started(struct engine *e, struct container *c)
+{
+	if (c->hosts_stale && c->ep) {
+		c->hosts_stale = false;
+		install_hosts(e, c);
 	}
 }
 
@@ -693,6 +706,7 @@ int network_attach(struct engine *e, struct container *c)
 		return r;
 	}
 	c->ep = ep;
+	c->hosts_stale = false; /* the monitor copies the file written now */
 	r = write_etc(e, c);
 	if (r < 0) {
 		container_set_error(c, "Cannot write its /etc files: %s", strerror(-r));

@@ -52,6 +52,9 @@ int network_set_subnet(struct engine *e, struct network *n, const char *text, si
  * container's new network namespace, from the endpoint file written here. */
 int network_attach(struct engine *e, struct container *c);
 void network_detach(struct engine *e, struct container *c);
+/* Its monitor reported the run: copy in the hosts file again if a peer came or went while the
+ * monitor was installing the first copy. */
+void network_started(struct engine *e, struct container *c);
 /* After a restart: mark the addresses of running containers' endpoints used, and give back
  * those of containers that stopped meanwhile. */
 void network_reconcile(struct engine *e);
