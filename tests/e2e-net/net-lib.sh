@@ -285,6 +285,16 @@ net_assert_clean() {
 	assert_eq "" "$left" "network namespaces of this test left"
 }
 
+# The end of a net test: remove the networks, undo what the test made, and check that
+# nothing is left, while the daemon runs and after leak_check has stopped it.
+net_finish() {
+	net_rm_all
+	net_teardown
+	net_assert_clean
+	leak_check
+	net_assert_clean
+}
+
 # ctr_ifnames NAME: the interfaces a running container sees (its /proc/net/dev), sorted
 ctr_ifnames() {
 	ex "$1" 'cat /proc/net/dev' | awk -F: 'NR > 2 && NF > 1 { gsub(/ /, "", $1); print $1 }' | sort

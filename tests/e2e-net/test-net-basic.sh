@@ -117,9 +117,5 @@ ctr_rm_all
 assert_eq 0 "$(ipam_used default)" "ipam used after the containers went"
 assert_eq "" "$(cat "$NW/default/endpoints")" "endpoints after the containers went"
 assert_eq "$(printf '%s\n' "$br" lo | sort)" "$(links)" "links after the containers went"
-net_rm_all
-net_teardown
-net_assert_clean
-leak_check
-net_assert_clean
+net_finish
 pass

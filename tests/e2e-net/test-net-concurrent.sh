@@ -81,9 +81,5 @@ assert_eq 0 "$(ipam_used default)" "ipam used after the stops"
 assert_eq "" "$(cat "$NW/default/endpoints")" "endpoints after the stops"
 assert_eq "$(printf '%s\n' "$br" lo | sort)" "$(links)" "links after the stops"
 ctr_rm_all
-net_rm_all
-net_teardown
-net_assert_clean
-leak_check
-net_assert_clean
+net_finish
 pass

@@ -52,9 +52,5 @@ assert_eq "seen:203.0.113.1" "$(ex d "sh -c 'echo hi 2>/dev/null | nc -w 3 203.0
 assert_file "$T/peer.2" 203.0.113.1
 
 ctr_rm_all
-net_rm_all
-net_teardown
-net_assert_clean
-leak_check
-net_assert_clean
+net_finish
 pass

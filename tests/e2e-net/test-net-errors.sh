@@ -82,9 +82,5 @@ rmdir "$NW/gone"
 assert_eq "$(printf '%s\n' default n1)" "$(ls "$NW")" "networks/ after rmdir gone"
 
 ctr_rm_all
-net_rm_all
-net_teardown
-net_assert_clean
-leak_check
-net_assert_clean
+net_finish
 pass

@@ -130,10 +130,6 @@ used 0 of 13' "$(head -n3 "$NW/small/ipam")" "ipam after all went"
 assert_eq "10.99.0.0       c001" "$(tail -n1 "$NW/small/ipam")" "bitmap after all went"
 # the bitmap is persisted as the same text
 assert_eq "$(cat "$NW/small/ipam")" "$(cat "$DATA_DIR/networks/small/ipam")" "persisted ipam"
-net_rm_all
-net_teardown
-net_assert_clean
-leak_check
-net_assert_clean
+net_finish
 soft_check
 pass

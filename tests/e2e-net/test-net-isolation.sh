@@ -75,9 +75,5 @@ ex b2 "sh -c 'echo late | nc -w 3 10.88.0.2 7002'" >/dev/null
 EX=$bsrv
 assert_eq late "$(ex_finish)" "b1 got from b2 after the refused attempt"
 ctr_rm_all
-net_rm_all
-net_teardown
-net_assert_clean
-leak_check
-net_assert_clean
+net_finish
 pass

@@ -150,10 +150,6 @@ assert_eq "tcp . 8080 : $(ctr_ip dup1) . 80" "$(ports_map)" "ports map with dup1
 assert_ne 10.88.0.2 "$(ctr_ip dup1)" "dup1's address (next-fit)"
 
 ctr_rm_all
-net_rm_all
-net_teardown
-net_assert_clean
-leak_check
-net_assert_clean
+net_finish
 soft_check
 pass
