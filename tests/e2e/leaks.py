@@ -220,7 +220,18 @@ def main():
         print("\n".join(cgroup_dirs(own_cgroup())))
         return 0
     if mode == "kill":
-        for pid, why in leaked_pids():
+        victims = list(leaked_pids())
+        # a container's init lives in namespaces of its own: find it by its cgroup, which
+        # cannot be removed while it runs (every cgroup below ours was made by this test)
+        for d in cgroup_dirs(own_cgroup()):
+            try:
+                pids = read(os.path.join(d, "cgroup.procs")).split()
+            except OSError:
+                continue  # removed meanwhile
+            victims += [(int(p), "process %s in the leftover cgroup %s" % (p, d)) for p in pids]
+        for pid, why in victims:
+            if pid == os.getpid():
+                continue
             print("cleanup: killing " + why)
             try:
                 os.kill(pid, signal.SIGKILL)
